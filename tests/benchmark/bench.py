@@ -139,7 +139,8 @@ def role_concurrency():
 class Emulator:
     """The emulator process started by the benchmark, and its control API."""
 
-    def __init__(self, workdir, latency_ms):
+    def __init__(self, workdir, latency_ms, script=EMULATOR):
+        self.script = script
         self.api_key = "bench-" + secrets.token_hex(12)
         self.control_token = "ctl-" + secrets.token_hex(12)
         self.latency_ms = latency_ms
@@ -148,9 +149,9 @@ class Emulator:
         self.proc = None
 
     def start(self):
-        if not os.path.exists(EMULATOR):
-            raise BenchError("emulator not found: %s" % EMULATOR)
-        cmd = [sys.executable, EMULATOR, "--host", "127.0.0.1", "--port", "0",
+        if not os.path.exists(self.script):
+            raise BenchError("emulator not found: %s" % self.script)
+        cmd = [sys.executable, self.script, "--host", "127.0.0.1", "--port", "0",
                "--api-key", self.api_key, "--control-token", self.control_token]
         if self.latency_ms:
             cmd += ["--latency-ms", str(self.latency_ms)]
@@ -743,6 +744,7 @@ def parse_args(argv):
     p.add_argument("--json", dest="json_path", default=None,
                    help="where to write the results (default <tmp>/nanocosmos-bintu-bench/latest.json)")
     p.add_argument("--markdown", default=None, help="also write the Markdown tables to this file")
+    p.add_argument("--emulator", default=EMULATOR, help=argparse.SUPPRESS)
     p.add_argument("--keep", action="store_true", help="keep the work directory (playbook logs, vars)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--verbose", "-v", action="store_true", help="print every playbook run")
@@ -792,7 +794,7 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         },
         "scenarios": {}, "ratios": {}, "errors": [],
     }
-    emulator = Emulator(workdir, args.latency_ms)
+    emulator = Emulator(workdir, args.latency_ms, args.emulator)
     log = (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         emulator.start()
