@@ -57,6 +57,7 @@ EVENT = "bench"
 SINGLE_EVENT = "single"
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 CONTROL_HEADER = "X-Emulator-Control"
+CALLBACK_DIR = os.path.join(BENCH_DIR, "callback_plugins")
 
 TARGETS = {
     "cold_vs_uri": 15.0,
@@ -359,6 +360,19 @@ class TreeSampler(threading.Thread):
             self.done.wait(self.interval)
 
 
+def read_timings(path):
+    """Per-task wall times written by the bench_timer callback, largest first."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    tasks = sorted(data.get("tasks", []), key=lambda t: -t.get("seconds", 0))
+    return {"playbook_s": data.get("playbook_s"),
+            "tasks": [{"task": t.get("task"), "action": t.get("action"), "seconds": t.get("seconds"),
+                       "items": t.get("items")} for t in tasks]}
+
+
 class Runner:
     """Runs playbooks of tests/benchmark with the benchmark's environment."""
 
@@ -382,6 +396,9 @@ class Runner:
             "BINTU_API_URL": emulator.url,
             "BINTU_API_KEY": emulator.api_key,
             "PWD": workdir,
+            # per-task wall times (callback_plugins/bench_timer.py)
+            "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_DIR,
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
         })
         self.count = 0
 
@@ -399,10 +416,12 @@ class Runner:
             with open(vars_path, "w", encoding="utf-8") as handle:
                 json.dump(extra_vars, handle)
             cmd += ["-e", "@" + vars_path]
+        timings_path = os.path.join(self.workdir, "%03d-%s.timings.json" % (self.count, label))
+        env = dict(self.env, BINTU_BENCH_TIMINGS=timings_path)
         with open(log_path, "wb") as log:
             start = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
-                                    stdin=subprocess.DEVNULL, env=self.env, cwd=self.workdir)
+                                    stdin=subprocess.DEVNULL, env=env, cwd=self.workdir)
             sampler = TreeSampler(proc.pid)
             sampler.start()
             timer = threading.Timer(timeout, proc.kill)
@@ -424,7 +443,7 @@ class Runner:
             "tree_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1),
             "module_peak_rss_mb": {m: round(kb / 1024.0, 1) for m, kb in sorted(sampler.modules.items())},
             "module_processes": {m: len(p) for m, p in sorted(sampler.pids.items())},
-            "log": log_path,
+            "tasks": read_timings(timings_path),
         }
         if proc.returncode != 0:
             with open(log_path, encoding="utf-8", errors="replace") as handle:
@@ -533,6 +552,7 @@ def summarise(runs, module):
         "module_peak_rss_mb": max(rss) if rss else None,
         "module_processes": runs[0]["module_processes"].get(module),
         "tree_peak_rss_mb": max(r["tree_peak_rss_mb"] for r in runs),
+        "tasks_of_median_run": (min(runs, key=lambda r: abs(r["wall_s"] - med)).get("tasks") or {}),
     }
 
 
@@ -650,6 +670,30 @@ def build_targets(res):
     return targets
 
 
+def time_breakdown(res):
+    """Where the rollout's time goes, from the per-task timings of its median runs."""
+    rollout = res["scenarios"].get("rollout") or {}
+    parts = []
+    for phase in ("cold", "warm"):
+        summary = rollout.get(phase) or {}
+        timing = summary.get("tasks_of_median_run") or {}
+        tasks = timing.get("tasks") or []
+        if not tasks:
+            continue
+        module = [t for t in tasks if (t.get("action") or "").endswith("bintu_streams")]
+        module_s = sum(t["seconds"] for t in module)
+        other = [t for t in tasks if t not in module]
+        other_s = sum(t["seconds"] for t in other)
+        top = ", ".join("%s %.2f s" % (t["task"], t["seconds"]) for t in other[:3])
+        parts.append("%s %.1f s = ansible-playbook start and play setup %.1f s + bintu_streams task %.1f s "
+                     "(API time summed over requests %.1f s) + %d other role tasks %.1f s (largest: %s)"
+                     % (phase, summary["median_s"], max(summary["median_s"] - (timing.get("playbook_s") or 0), 0)
+                        + 0.0, module_s, summary.get("server_seconds_median") or 0, len(other), other_s, top))
+    if not parts:
+        return ""
+    return "Where the rollout's time goes (median run): " + "; ".join(parts) + "."
+
+
 def markdown(res):
     meta = res["meta"]
     lines = []
@@ -682,6 +726,7 @@ def markdown(res):
                                                      rollout.get("warm", {}).get("median_s")), 1),
         ))
     lim = res.get("limit") or {}
+    breakdown = time_breakdown(res)
     if lim:
         lines.append("| latency-bound limit (requests x %d ms / %s + playbook start %.1f s) | %s | %s | "
                      "(rollout's) | (rollout's) | | | %s | %s |" % (
@@ -689,6 +734,9 @@ def markdown(res):
                          fmt(lim.get("cold_s"), 1), fmt(lim.get("warm_s"), 1),
                          fmt(ratio(lim.get("cold_s"), rollout.get("cold", {}).get("median_s")), 2),
                          fmt(ratio(lim.get("warm_s"), rollout.get("warm", {}).get("median_s")), 2)))
+    if breakdown:
+        lines.append("")
+        lines.append(breakdown)
     large = res.get("large")
     if large:
         lines.append("")
