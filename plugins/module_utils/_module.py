@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, nanocosmos.bintu contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Argument specs and runners shared by the modules. Private to this collection: no compatibility guarantees."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import (
+    BintuApiError,
+    client_from_module,
+    connection_argument_spec,
+)
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._engine import (
+    CHANGING,
+    Engine,
+    StreamError,
+    summarise,
+)
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import (
+    BintuInputError,
+    desired_stream,
+    desired_streams,
+    info_filters,
+)
+
+
+def stream_argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        name=dict(type='str'),
+        id=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        tags=dict(type='list', elements='raw'),
+        purge_tags=dict(type='bool', default=True),
+        transcodes=dict(type='list', elements='raw'),
+        recreate=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
+    )
+    return spec
+
+
+def streams_argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        streams=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            tags=dict(type='list', elements='raw'),
+            transcodes=dict(type='list', elements='raw', default=[]),
+        )),
+        scope_tags=dict(type='list', elements='raw', required=True),
+        prune=dict(type='bool', default=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        purge_tags=dict(type='bool', default=True),
+        recreate=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
+        concurrency=dict(type='int', default=4),
+    )
+    return spec
+
+
+def info_argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        quantity=dict(type='int', default=50),
+        tags=dict(type='list', elements='raw'),
+        state=dict(type='str', choices=['created', 'live', 'ended']),
+        id=dict(type='str'),
+        name=dict(type='str'),
+    )
+    return spec
+
+
+def _api_details(exc):
+    return dict(api_error=exc.to_dict()) if isinstance(exc, BintuApiError) else {}
+
+
+def _validated(module, validate):
+    try:
+        return validate(module.params)
+    except BintuInputError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def _public(result):
+    item = dict(name=result.get('name'), id=result.get('id'), action=result['action'],
+                changes=list(result.get('changes') or []), stream=result.get('stream'))
+    if result['action'] in ('failed', 'kept_live'):
+        item['msg'] = result.get('error')
+    return item
+
+
+def run_stream_module():
+    module = AnsibleModule(argument_spec=stream_argument_spec(), supports_check_mode=True)
+    desired = _validated(module, desired_stream)
+    client = client_from_module(module)
+    engine = Engine(client, check_mode=module.check_mode, retries=module.params['api_retries'])
+    try:
+        if desired['id'] is not None:
+            observed = engine.observe_id(desired['id'])
+        else:
+            observed = engine.single(desired['name'], engine.lookup(desired['name']))
+        result = engine.run(desired, observed)
+    except (BintuApiError, StreamError) as exc:
+        module.fail_json(msg=str(exc), changed=False, **_api_details(exc))
+    finally:
+        client.close()
+    for text in engine.warnings:
+        module.warn(text)
+    output = dict(changed=result['action'] in CHANGING, action=result['action'], changes=result['changes'],
+                  stream=result.get('stream'))
+    if module._diff:
+        output['diff'] = dict(before=result['before'], after=result['after'])
+    if result['action'] in ('failed', 'kept_live'):
+        module.fail_json(msg=result['error'], **output)
+    module.exit_json(**output)
+
+
+def run_streams_module():
+    module = AnsibleModule(argument_spec=streams_argument_spec(), supports_check_mode=True)
+    scope_tags, desired_list = _validated(module, desired_streams)
+    params = module.params
+    client = client_from_module(module)
+    engine = Engine(client, check_mode=module.check_mode, retries=params['api_retries'],
+                    concurrency=params['concurrency'])
+    try:
+        results = engine.run_bulk(scope_tags, desired_list, state=params['state'], prune=params['prune'],
+                                  force=params['force'])
+    except (BintuApiError, StreamError) as exc:
+        module.fail_json(msg='listing the streams in scope %s failed: %s' % (', '.join(scope_tags), exc),
+                         changed=False, **_api_details(exc))
+    finally:
+        client.close()
+    for text in engine.warnings:
+        module.warn(text)
+    summary = summarise(results)
+    output = dict(changed=any(r['action'] in CHANGING for r in results), results=[_public(r) for r in results],
+                  summary=summary)
+    if module._diff:
+        before, after = {}, {}
+        for result in results:
+            if result['action'] in CHANGING and result.get('name') is not None:
+                before[result['name']] = result.get('before')
+                after[result['name']] = result.get('after')
+        output['diff'] = dict(before=before, after=after)
+    kept = [r['name'] for r in results if r['action'] == 'kept_live']
+    if kept:
+        module.warn('%d live stream(s) kept: %s. Stop their encoders and re-run, or set force=true to delete them '
+                    'while live' % (len(kept), ', '.join(str(n) for n in kept)))
+    failures = [r for r in results if r['action'] == 'failed']
+    if failures:
+        module.fail_json(msg='%d of %d streams failed: %s' % (len(failures), len(results),
+                                                             '; '.join(r['error'] for r in failures)), **output)
+    module.exit_json(**output)
+
+
+def run_info_module():
+    module = AnsibleModule(argument_spec=info_argument_spec(), supports_check_mode=True)
+    filters = _validated(module, info_filters)
+    client = client_from_module(module)
+    engine = Engine(client, retries=module.params['api_retries'])
+    try:
+        streams = engine.info(filters)
+    except (BintuApiError, StreamError) as exc:
+        module.fail_json(msg=str(exc), **_api_details(exc))
+    finally:
+        client.close()
+    module.exit_json(changed=False, streams=streams)
