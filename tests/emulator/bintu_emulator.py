@@ -1179,9 +1179,9 @@ class Handler(BaseHTTPRequestHandler):
             body = self.read_body()
         except BodyError as exc:
             self.close_connection = True
-            self.send(Response(exc.status, generic_error(exc.status).payload()))
             if not is_control:
                 app.log(method, path, split.query, exc.status, started)
+            self.send(Response(exc.status, generic_error(exc.status).payload()))
             return
         if is_control:
             self.handle_control(app, method, path, body)
@@ -1231,11 +1231,12 @@ class Handler(BaseHTTPRequestHandler):
         delay = settings.take("delay_next", method)
         if delay:
             time.sleep(delay["ms"] / 1000.0)
-        self.send(response)
+        # Log before answering, so a client that reads the log right after its answer finds the entry.
         entry = app.log(method, path, query, response.status, started)
         if self.server.verbose:
             sys.stderr.write("%(method)s %(path)s %(status)s %(duration_ms).1fms\n" % entry)
             sys.stderr.flush()
+        self.send(response)
 
 
 class EmulatorServer(ThreadingHTTPServer):
