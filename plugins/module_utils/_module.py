@@ -153,8 +153,8 @@ def run_streams_module():
                     'while live' % (len(kept), ', '.join(str(n) for n in kept)))
     failures = [r for r in results if r['action'] == 'failed']
     if failures:
-        module.fail_json(msg='%d of %d streams failed: %s' % (len(failures), len(results),
-                                                             '; '.join(r['error'] for r in failures)), **output)
+        reasons = '; '.join(r['error'] for r in failures)
+        module.fail_json(msg='%d of %d streams failed: %s' % (len(failures), len(results), reasons), **output)
     module.exit_json(**output)
 
 

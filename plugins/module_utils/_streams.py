@@ -14,6 +14,7 @@ IDENTITY_PREFIX = 'name:'
 STATES = ('created', 'live', 'ended')
 PROFILE_FIELDS = ('width', 'height', 'bitrate', 'fps')
 PROFILE_EXAMPLE = 'vtrans2-852x480x800x25'
+MAX_FPS = 120
 
 _PROFILE_FULL = re.compile(r'^(vtrans2?)-([1-9][0-9]{0,4})x([1-9][0-9]{0,4})x([1-9][0-9]{0,5})(?:x([1-9][0-9]{0,2}))?$')
 _PROFILE_SHORT = re.compile(r'^(vtrans2?)-([1-9][0-9]{0,5})(?:x([1-9][0-9]{0,2})|k([1-9][0-9]{0,2})?)$')
@@ -30,21 +31,24 @@ def parse_profile(name, where='profile'):
     """Parse a transcoding profile name into {name, family, width, height, bitrate, fps} (missing parts None)."""
     if not isinstance(name, str) or not name:
         raise BintuInputError('%s must be a profile name such as %s, got %r' % (where, PROFILE_EXAMPLE, name))
+    spec = None
     match = _PROFILE_FULL.match(name)
     if match:
         family, width, height, bitrate, fps = match.groups()
-        return dict(name=name, family=family, width=int(width), height=int(height), bitrate=int(bitrate),
+        spec = dict(name=name, family=family, width=int(width), height=int(height), bitrate=int(bitrate),
                     fps=int(fps) if fps else None)
     match = _PROFILE_SHORT.match(name)
     if match:
         family, bitrate, fps_x, fps_k = match.groups()
         fps = fps_x or fps_k
-        return dict(name=name, family=family, width=None, height=None, bitrate=int(bitrate),
+        spec = dict(name=name, family=family, width=None, height=None, bitrate=int(bitrate),
                     fps=int(fps) if fps else None)
+    if spec and (spec['fps'] is None or spec['fps'] <= MAX_FPS):
+        return spec
     raise BintuInputError(
         '%s %r is not a valid transcoding profile name: use vtrans2-<width>x<height>x<kbit/s>x<fps> such as %s '
         '(family vtrans or vtrans2; legacy forms vtrans2-<kbit/s>x<fps>, vtrans2-<kbit/s>k and '
-        'vtrans2-<width>x<height>x<kbit/s> are accepted too)' % (where, name, PROFILE_EXAMPLE))
+        'vtrans2-<width>x<height>x<kbit/s> are accepted too; at most %d fps)' % (where, name, PROFILE_EXAMPLE, MAX_FPS))
 
 
 def profile_name_from_info(info, family='vtrans2'):
@@ -561,8 +565,8 @@ def plan(desired, observed):
             if target is None or set(target) == set(observed_tags):
                 continue
             steps.append(dict(op='set_tags', id=member.get('id'), tags=target, member=position + 1))
-            changes.append('transcode %d (%s) tags: %s' % (position + 1, entry['profile'],
-                                                            describe_tag_change(observed_tags, target)))
+            change = describe_tag_change(observed_tags, target)
+            changes.append('transcode %d (%s) tags: %s' % (position + 1, entry['profile'], change))
             predicted['transcodes'][position]['tags'] = sorted(target)
     return _result(name, 'updated' if steps else 'unchanged', observed=current, predicted=predicted, steps=steps,
                    changes=changes)

@@ -25,7 +25,7 @@ description:
     stream. A create therefore costs three requests (lookup, create, check).
   - To manage all streams of an event in one call, use M(nanocosmos.bintu.bintu_streams).
 author:
-  - nanocosmos.bintu contributors
+  - nanocosmos.bintu contributors (@nanocosmos)
 extends_documentation_fragment:
   - nanocosmos.bintu.connection
   - nanocosmos.bintu.attributes

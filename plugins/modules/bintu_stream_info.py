@@ -18,7 +18,7 @@ description:
     the C(transcodes) of their stream.
   - Filters combine - O(tags) (all must match), O(state), O(name) or O(id).
 author:
-  - nanocosmos.bintu contributors
+  - nanocosmos.bintu contributors (@nanocosmos)
 extends_documentation_fragment:
   - nanocosmos.bintu.connection
   - nanocosmos.bintu.attributes

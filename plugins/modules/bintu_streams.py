@@ -26,7 +26,7 @@ description:
   - Deleting a live stream needs O(force=true); without it, the stream is kept and reported as V(kept_live), which
     is not a failure.
 author:
-  - nanocosmos.bintu contributors
+  - nanocosmos.bintu contributors (@nanocosmos)
 extends_documentation_fragment:
   - nanocosmos.bintu.connection
   - nanocosmos.bintu.attributes
