@@ -46,7 +46,7 @@ class FakeBintu:
         self.quantity_cap = quantity_cap
         self.lock = threading.Lock()
         self.create_faults = []  # 'unknown' (not committed), 'commit-unknown' (committed, then unknown)
-        self.after_create = None  # callable(fake, created) run after a committed create
+        self.after_create = None  # callable(fake, created, ladder) run after a committed create
         self.fail_names = {}  # identity tag -> BintuApiError for lookups
         self.fail_deletes = set()
 
@@ -112,7 +112,7 @@ class FakeBintu:
         ladder = [(t['profile'], t.get('tags') or []) for t in body.get('transcodes', [])]
         created = self.add(body.get('tags', []), ladder=ladder)
         if self.after_create:
-            self.after_create(self, created)
+            self.after_create(self, created, ladder)
         if fault == 'commit-unknown':
             raise BintuOutcomeUnknown(message='connection dropped', method='POST', path='/stream')
         return dict(created)
