@@ -418,6 +418,7 @@ class Runner:
             cmd += ["-e", "@" + vars_path]
         timings_path = os.path.join(self.workdir, "%03d-%s.timings.json" % (self.count, label))
         env = dict(self.env, BINTU_BENCH_TIMINGS=timings_path)
+        load_before = loadavg()
         with open(log_path, "wb") as log:
             start = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
@@ -444,6 +445,7 @@ class Runner:
             "module_peak_rss_mb": {m: round(kb / 1024.0, 1) for m, kb in sorted(sampler.modules.items())},
             "module_processes": {m: len(p) for m, p in sorted(sampler.pids.items())},
             "tasks": read_timings(timings_path),
+            "loadavg_before": load_before,
         }
         if proc.returncode != 0:
             with open(log_path, encoding="utf-8", errors="replace") as handle:
@@ -552,6 +554,7 @@ def summarise(runs, module):
         "module_peak_rss_mb": max(rss) if rss else None,
         "module_processes": runs[0]["module_processes"].get(module),
         "tree_peak_rss_mb": max(r["tree_peak_rss_mb"] for r in runs),
+        "loadavg_1m_max": max((r.get("loadavg_before") or [0])[0] for r in runs),
         "tasks_of_median_run": (min(runs, key=lambda r: abs(r["wall_s"] - med)).get("tasks") or {}),
     }
 
@@ -575,10 +578,13 @@ def single_stream(runner, emulator, task_count, runs):
         ("ping", "ping_loop.yml", {}),
     ]
     empties = []
+    empty_cpus = []
     for case, _pb, _ev in cases:
         out[case] = {"runs": []}
     for _i in range(runs):
-        empties.append(runner.run("empty.yml", label="single-empty")["wall_s"])
+        empty_run = runner.run("empty.yml", label="single-empty")
+        empties.append(empty_run["wall_s"])
+        empty_cpus.append(empty_run["cpu_s"])
         for case, playbook, extra in cases:
             emulator.clear_requests()
             extra = dict(extra, task_count=task_count)
@@ -586,18 +592,25 @@ def single_stream(runner, emulator, task_count, runs):
             res["requests"] = count_requests(emulator.requests())
             out[case]["runs"].append(res)
     empty = statistics.median(empties)
+    empty_cpu = statistics.median(empty_cpus)
     out["empty_playbook_s"] = round(empty, 3)
+    out["empty_playbook_cpu_s"] = round(empty_cpu, 3)
     for case, _pb, _ev in cases:
         runs_ = out[case]["runs"]
         med = statistics.median(r["wall_s"] for r in runs_)
+        cpu = statistics.median(r["cpu_s"] for r in runs_)
         out[case].update({
             "median_s": round(med, 3),
             "per_task_ms": round((med - empty) * 1000.0 / task_count, 1),
+            "cpu_s_median": round(cpu, 3),
+            "per_task_cpu_ms": round((cpu - empty_cpu) * 1000.0 / task_count, 1),
             "requests_per_task": round(statistics.median(r["requests"]["total"] for r in runs_) / task_count, 3),
             "writes_max": max(r["requests"]["writes"] for r in runs_),
             "module_peak_rss_mb": max((r["module_peak_rss_mb"].get(case) or 0) for r in runs_) or None,
         })
     out["extra_ms_per_task_vs_noop"] = round(out["bintu_stream"]["per_task_ms"] - out["noop"]["per_task_ms"], 1)
+    out["extra_cpu_ms_per_task_vs_noop"] = round(
+        out["bintu_stream"]["per_task_cpu_ms"] - out["noop"]["per_task_cpu_ms"], 1)
     return out
 
 
@@ -751,14 +764,14 @@ def markdown(res):
         lines.append("Per task, %d tasks in a loop, no added latency, after subtracting one playbook start "
                      "(%.2f s):" % (single["task_count"], single["empty_playbook_s"]))
         lines.append("")
-        lines.append("| module | ms per task | requests per task | module peak RSS MB |")
-        lines.append("|---|---:|---:|---:|")
+        lines.append("| module | wall ms per task | CPU ms per task | requests per task | module peak RSS MB |")
+        lines.append("|---|---:|---:|---:|---:|")
         for case, label in (("bintu_stream", "nanocosmos.bintu.bintu_stream, unchanged stream"),
                             ("noop", "tests/benchmark/library/noop.py (does nothing)"),
                             ("ping", "ansible.builtin.ping")):
             c = single[case]
-            lines.append("| %s | %s | %s | %s |" % (label, fmt(c["per_task_ms"], 0), fmt(c["requests_per_task"], 2),
-                                                  fmt(c["module_peak_rss_mb"], 1)))
+            lines.append("| %s | %s | %s | %s | %s |" % (label, fmt(c["per_task_ms"], 0), fmt(c["per_task_cpu_ms"], 0),
+                                                       fmt(c["requests_per_task"], 2), fmt(c["module_peak_rss_mb"], 1)))
     lines.append("")
     lines.append("| target | value | wanted | met |")
     lines.append("|---|---:|---|---|")
@@ -799,7 +812,7 @@ def parse_args(argv):
     args = p.parse_args(argv)
     defaults = {"n": 200, "runs": 3, "latency_ms": 50, "large_n": 2000, "single_tasks": 40}
     if args.smoke:
-        defaults = {"n": 5, "runs": 1, "latency_ms": 0, "large_n": 10, "single_tasks": 3}
+        defaults = {"n": 5, "runs": 1, "latency_ms": 0, "large_n": 0, "single_tasks": 2}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -850,8 +863,9 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         log("bench: emulator %s, latency %d ms, N=%d, runs %d (baselines %d), work dir %s"
             % (emulator.url, args.latency_ms, args.n, args.runs, args.baseline_runs, workdir))
 
-        # fixed cost of ansible-playbook (first run warms caches and is not counted)
-        runner.run("empty.yml", label="empty-warmup")
+        # fixed cost of ansible-playbook (a first run warms caches and is not counted)
+        if not args.smoke:
+            runner.run("empty.yml", label="empty-warmup")
         empties = [runner.run("empty.yml", label="empty")["wall_s"] for _ in range(max(args.runs, 1))]
         res["empty_playbook"] = {"wall_s": empties, "median_s": round(statistics.median(empties), 3)}
         log("bench: empty playbook %.2f s" % res["empty_playbook"]["median_s"])
