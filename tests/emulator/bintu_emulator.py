@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import hmac
 import json
 import random
@@ -91,19 +92,23 @@ def profile_is_valid(name):
     return isinstance(name, str) and (name in KNOWN_PROFILES or PROFILE_FULL_RE.match(name) is not None)
 
 
+@functools.lru_cache(maxsize=1024)
+def _profile_numbers(name):
+    info = {"width": None, "height": None, "bitrate": None, "fps": None}
+    if name and "-" in name:
+        suffix = name.split("-", 1)[1]
+        for pattern, fields in _SUFFIX_FORMS:
+            match = pattern.match(suffix)
+            if match:
+                for field, value in zip(fields, match.groups()):
+                    info[field] = int(value)
+                break
+    return tuple(info.items())
+
+
 def profile_info(name):
     """``{width, height, bitrate, fps}`` from a profile name; parts the name lacks are None."""
-    info = {"width": None, "height": None, "bitrate": None, "fps": None}
-    if not name or "-" not in name:
-        return info
-    suffix = name.split("-", 1)[1]
-    for pattern, fields in _SUFFIX_FORMS:
-        match = pattern.match(suffix)
-        if match:
-            for field, value in zip(fields, match.groups()):
-                info[field] = int(value)
-            break
-    return info
+    return dict(_profile_numbers(name))
 
 
 # --------------------------------------------------------------------------
@@ -409,10 +414,17 @@ def utc_now():
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
 
 
+_DECODE = json.JSONDecoder().decode
+
+
+def _json_list(text):
+    return [] if text == "[]" else _DECODE(text)
+
+
 def _row(values):
     row = dict(zip(COLUMNS, values))
-    row["tags"] = json.loads(row["tags"])
-    row["processing"] = json.loads(row["processing"])
+    row["tags"] = _json_list(row["tags"])
+    row["processing"] = _json_list(row["processing"])
     row["webrtc"] = bool(row["webrtc"])
     row["transcoding"] = bool(row["transcoding"])
     return row
@@ -562,8 +574,8 @@ class Store:
             if values is None:
                 return None
             row = _row(values)
-            group = [_row(v) for v in self._db.execute(SELECT + " WHERE streamgroup = ? ORDER BY idx",
-                                                        (row["streamgroup"],))]
+            cursor = self._db.execute(SELECT + " WHERE streamgroup = ? ORDER BY idx", (row["streamgroup"],))
+            group = [_row(v) for v in cursor]
         return row, group
 
     def query(self, quantity, tags, state, members):
@@ -580,12 +592,16 @@ class Store:
         for tag in tags:
             where.append("EXISTS (SELECT 1 FROM json_each(streams.tags) WHERE json_each.value = ?)")
             params.append(tag)
-        sql = "%s WHERE %s ORDER BY created_at DESC, seq DESC LIMIT ?" % (SELECT, " AND ".join(where))
+        sql = "SELECT id, streamgroup FROM streams WHERE %s ORDER BY created_at DESC, seq DESC LIMIT ?" % " AND ".join(where)
         params.append(quantity)
         with self._lock:
-            rows = [_row(v) for v in self._db.execute(sql, params)]
-            groups = self._groups(rows)
-        return [(row, groups[row["streamgroup"]]) for row in rows]
+            found = self._db.execute(sql, params).fetchall()
+            groups = self._groups([{"streamgroup": group_id} for _stream_id, group_id in found])
+        result = []
+        for stream_id, group_id in found:
+            group = groups[group_id]
+            result.append((next(member for member in group if member["id"] == stream_id), group))
+        return result
 
     def all_streams(self):
         """Every stored stream (members and deleted ones too), oldest first, with its group."""

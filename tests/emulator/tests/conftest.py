@@ -24,4 +24,3 @@ def ladder_stream(create):
     """A passthrough with two transcodes (tags on everything)."""
     return create({"tags": ["event:demo", "name:cam1"],
                    "transcodes": [{"profile": LADDER[0], "tags": ["q:high"]}, {"profile": LADDER[1], "tags": ["q:low"]}]})
-

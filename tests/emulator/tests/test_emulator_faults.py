@@ -74,7 +74,7 @@ def test_delay_next_makes_clients_time_out_after_the_commit(emulator):
 
 def test_delay_next_counts_and_logs(emulator):
     emulator.configure(delay_next={"count": 2, "ms": 100})
-    for _ in range(3):
+    for _i in range(3):
         assert emulator.call("GET", "/stream").status == 200
     durations = [e["duration_ms"] for e in emulator.requests()]
     assert durations[0] >= 100 and durations[1] >= 100
@@ -108,7 +108,7 @@ def test_fail_next_429_always_carries_retry_after(emulator):
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_fail_next_5xx_burst(emulator, status):
     emulator.configure(fail_next={"status": status, "count": 3})
-    statuses = [emulator.call("GET", "/stream").status for _ in range(4)]
+    statuses = [emulator.call("GET", "/stream").status for _i in range(4)]
     assert statuses == [status, status, status, 200]
     resp_headers = emulator.call("GET", "/stream").headers
     assert "retry-after" not in resp_headers
@@ -146,7 +146,7 @@ def test_faults_never_touch_the_control_api(emulator):
                                            (1.0, [503] * 10)])
 def test_fail_rate_fails_that_fraction(emulator, rate, pattern):
     emulator.configure(fail_rate={"status": 503, "rate": rate})
-    statuses = [emulator.call("GET", "/stream").status for _ in range(10)]
+    statuses = [emulator.call("GET", "/stream").status for _i in range(10)]
     assert statuses == pattern
     assert emulator.config()["fail_rate"]["rate"] == rate
 
@@ -231,7 +231,7 @@ def test_drop_after_commit_creates_then_closes_without_answer(emulator):
 
 def test_drop_after_commit_seen_by_http_client(emulator):
     emulator.configure(drop_after_commit=2)
-    for _ in range(2):
+    for _i in range(2):
         with pytest.raises(http.client.RemoteDisconnected):
             emulator.call("POST", "/stream", {"transcodes": [{"profile": "vtrans2-852x480x800x25"}]})
     assert emulator.call("POST", "/stream").status == 200
@@ -273,7 +273,7 @@ def test_faults_from_command_line(emulator_factory):
         emu.call("POST", "/stream")
     stream_id = emu.streams()[0]["id"]
     assert emu.call("GET", "/stream").status == 200
-    assert [emu.call("PUT", "/stream/%s/lock" % stream_id).status for _ in range(2)] == [200, 500]
+    assert [emu.call("PUT", "/stream/%s/lock" % stream_id).status for _i in range(2)] == [200, 500]
     with pytest.raises(ConnectionResetError):
         emu.call("DELETE", "/stream/%s" % stream_id)
     log = emu.requests()

@@ -222,7 +222,7 @@ def test_connection_close_is_honoured(emulator):
 
 def test_http_1_0_keep_alive(emulator):
     with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock:
-        for _ in range(2):
+        for _i in range(2):
             sock.sendall(("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\nX-BINTU-APIKEY: %s\r\n\r\n"
                           % emulator.api_key).encode())
             data = b""

@@ -112,7 +112,7 @@ def test_create_group_members(emulator, ladder_stream):
 def test_streamnames_share_the_org_hash(emulator, create):
     org_hash = emulator.call("GET", "/organisation").json["hash"]
     assert re.match(r"^[A-Za-z0-9]{5}$", org_hash)
-    names = [create()["ingest"]["rtmp"]["streamname"] for _ in range(5)]
+    names = [create()["ingest"]["rtmp"]["streamname"] for _i in range(5)]
     assert all(STREAMNAME_RE.match(n) and n.startswith(org_hash + "-") for n in names)
     assert len(set(names)) == 5
 
@@ -180,13 +180,13 @@ def test_list_is_newest_first_bare_array(emulator, create):
 
 
 def test_list_quantity(emulator, create):
-    ids = [create()["id"] for _ in range(5)]
+    ids = [create()["id"] for _i in range(5)]
     assert _ids(_list(emulator, "quantity=2")) == [ids[4], ids[3]]
     assert len(_list(emulator, "quantity=1000")) == 5
 
 
 def test_list_quantity_defaults_to_50(emulator, create):
-    for _ in range(53):
+    for _i in range(53):
         create()
     assert len(_list(emulator)) == 50
 
@@ -228,7 +228,7 @@ def test_list_state_filter(emulator, create):
 
 
 def test_list_combined_filters_and_quantity(emulator, create):
-    ids = [create({"tags": ["ev"]})["id"] for _ in range(4)]
+    ids = [create({"tags": ["ev"]})["id"] for _i in range(4)]
     create({"tags": ["other"]})
     for stream_id in ids[:3]:
         emulator.set_state(stream_id, "live")

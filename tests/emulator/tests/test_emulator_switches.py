@@ -57,7 +57,7 @@ def test_create_status_201(emulator):
 
 @pytest.mark.parametrize("key", ["data", "items", "streams"])
 def test_list_shape_wrapped(emulator, key):
-    ids = [emulator.call("POST", "/stream").json["id"] for _ in range(3)]
+    ids = [emulator.call("POST", "/stream").json["id"] for _i in range(3)]
     settings = {"list_shape": "wrapped"}
     if key != "data":
         settings["list_wrap_key"] = key
@@ -104,7 +104,7 @@ def test_tag_order_sorted(emulator, ladder_stream):
 
 
 def test_quantity_cap(emulator):
-    for _ in range(5):
+    for _i in range(5):
         emulator.call("POST", "/stream")
     emulator.configure(quantity_cap=2)
     assert len(emulator.call("GET", "/stream").json) == 2
@@ -132,7 +132,7 @@ def test_switches_from_command_line(emulator_factory):
 
     created = emu.call("POST", "/stream", {"tags": ["b", "a"], "transcodes": [{"profile": "vtrans2-852x480x800x25"}]})
     assert created.status == 201 and created.json["tags"] == ["a", "b"]
-    for _ in range(3):
+    for _i in range(3):
         emu.call("POST", "/stream")
     listed = emu.call("GET", "/stream?quantity=10").json
     assert set(listed) == {"items", "count"} and listed["count"] == 3
