@@ -13,7 +13,11 @@ EVENT_VARS=playbooks/vars/example_event.yml
 EVENT=$(sed -n 's/^event_rollout_event:[[:space:]]*//p' "$EVENT_VARS" | tr -d "\"'")
 LIVE_STREAM="$EVENT/main-stage-en"
 
-bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+    bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+    bold() { printf '\n== %s\n' "$*"; }
+fi
 info() { printf '   %s\n' "$*"; }
 
 # --- Python environment ------------------------------------------------------
@@ -87,7 +91,8 @@ if [[ "$URL" != http://* ]]; then
     echo "The emulator did not print its URL; see $LOGS/emulator.log" >&2
     exit 1
 fi
-info "Listening on $URL (pid $EMULATOR_PID)"
+info "Listening on $URL (pid $EMULATOR_PID): a local, in-memory Bintu; nothing leaves this machine"
+info "Sheets go to $REPORTS"
 
 # The emulator's built-in demo credentials; the playbooks read them from the
 # environment, as they would read a real key.
@@ -121,7 +126,9 @@ summary() {
 import json, sys
 s = json.load(open(sys.argv[1]))["summary"]
 keys = ("created", "updated", "unchanged", "recreated", "deleted", "kept_live", "failed")
-print("   %d streams: %s" % (s.get("total", 0), ", ".join("%s %d" % (k.replace("_", " "), s.get(k, 0)) for k in keys)))
+total = s.get("total", 0)
+print("   %d stream%s: %s" % (total, "" if total == 1 else "s",
+                           ", ".join("%s %d" % (k.replace("_", " "), s.get(k, 0)) for k in keys)))
 PYEOF
 }
 
@@ -129,7 +136,7 @@ PYEOF
 run() {
     local step=$1 playbook=$2
     shift 2
-    info "\$ ansible-playbook $playbook -e @$EVENT_VARS $*"
+    info "\$ ansible-playbook $playbook -e @$EVENT_VARS${*:+ $*}"
     if ! "$PLAYBOOK" "$playbook" -e "@$EVENT_VARS" -e "event_rollout_report_dir=$REPORTS" "$@" \
             >"$LOGS/$step.log" 2>&1; then
         tail -n 30 "$LOGS/$step.log" >&2
@@ -171,7 +178,8 @@ info "$LIVE_STREAM is now live (emulator control API)"
 run 3-teardown playbooks/event_teardown.yml
 summary "$REPORTS/$EVENT-teardown.json"
 info "Teardown sheet: $REPORTS/$EVENT-teardown.md"
-grep -E 'kept_live' "$REPORTS/$EVENT-teardown.md" | grep -v '^Streams marked' | sed 's/^/   | /' || true
+info "Kept because live:"
+grep -E '\| kept_live \|' "$REPORTS/$EVENT-teardown.md" | sed 's/^/   /' || true
 
 # --- 4. Teardown with force ---------------------------------------------------------
 bold "4. Tear down with event_rollout_force=true"
