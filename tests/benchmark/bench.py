@@ -396,6 +396,9 @@ class Runner:
             "BINTU_API_URL": emulator.url,
             "BINTU_API_KEY": emulator.api_key,
             "PWD": workdir,
+            # private temporary directories, so nothing else on the machine touches them
+            "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
+            "ANSIBLE_REMOTE_TMP": os.path.join(workdir, "ansible-remote"),
             # per-task wall times (callback_plugins/bench_timer.py)
             "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_DIR,
             "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
@@ -495,19 +498,31 @@ SCENARIOS = {
     "rollout": ("rollout.yml", "event_rollout role (bintu_streams)"),
     "uri": ("uri_baseline.yml", "ansible.builtin.uri playbook (baseline)"),
     "loop": ("stream_loop.yml", "loop of bintu_stream tasks"),
+    # variants of the rollout that show where its time goes (not part of the targets)
+    "rollout_nosheet": ("rollout.yml", "variant: rollout without hand-off sheet files (event_rollout_report_formats: [])"),
+    "rollout_c16": ("rollout.yml", "variant: rollout with event_rollout_concurrency 16"),
 }
-MAIN_MODULE = {"rollout": "bintu_streams", "uri": "uri", "loop": "bintu_stream"}
+MAIN_MODULE = {"rollout": "bintu_streams", "uri": "uri", "loop": "bintu_stream",
+               "rollout_nosheet": "bintu_streams", "rollout_c16": "bintu_streams"}
+VARIANT_CONCURRENCY = {"rollout_c16": 16}
+
+
+def scenario_vars(scenario, n, workdir, concurrency=None):
+    """Extra vars of a scenario and the full names of the streams it must converge."""
+    if scenario.startswith("rollout"):
+        extra, names = rollout_vars(n, workdir, VARIANT_CONCURRENCY.get(scenario, concurrency))
+        if scenario == "rollout_nosheet":
+            extra["event_rollout_report_formats"] = []
+        return extra, names
+    if scenario == "uri":
+        return uri_vars(n)
+    return loop_vars(n)
 
 
 def run_pair(runner, emulator, scenario, n, workdir, concurrency=None):
     """One cold run (after a reset) and one warm run of a scenario."""
     playbook = SCENARIOS[scenario][0]
-    if scenario == "rollout":
-        extra, names = rollout_vars(n, workdir, concurrency)
-    elif scenario == "uri":
-        extra, names = uri_vars(n)
-    else:
-        extra, names = loop_vars(n)
+    extra, names = scenario_vars(scenario, n, workdir, concurrency)
     out = {}
     emulator.reset()
     for phase in ("cold", "warm"):
@@ -717,11 +732,11 @@ def markdown(res):
                     meta["baseline_runs"]))
     lines.append("")
     lines.append("| scenario | cold s | warm s | cold requests | warm requests | warm req/stream "
-                 "| module peak RSS MB | cold x slower than rollout | warm x slower than rollout |")
+                 "| module peak RSS MB | cold: time / rollout's | warm: time / rollout's |")
     lines.append("|---|---:|---:|---|---|---:|---:|---:|---:|")
     sc = res["scenarios"]
     rollout = sc.get("rollout") or {}
-    for key in ("rollout", "uri", "loop"):
+    for key in SCENARIOS:
         s = sc.get(key)
         if not s:
             continue
@@ -738,13 +753,12 @@ def markdown(res):
             "1.0" if key == "rollout" else fmt(ratio(warm and warm["median_s"],
                                                      rollout.get("warm", {}).get("median_s")), 1),
         ))
-    lim = res.get("limit") or {}
     breakdown = time_breakdown(res)
-    if lim:
-        lines.append("| latency-bound limit (requests x %d ms / %s + playbook start %.1f s) | %s | %s | "
-                     "(rollout's) | (rollout's) | | | %s | %s |" % (
-                         meta["latency_ms"], meta["concurrency"], lim["playbook_start_s"],
-                         fmt(lim.get("cold_s"), 1), fmt(lim.get("warm_s"), 1),
+    for key, lim in (res.get("limits") or {}).items():
+        lines.append("| latency-bound limit of %s (requests x %d ms / %d + playbook start %.1f s) | %s | %s | "
+                     "(as %s) | (as %s) | | | %s | %s |" % (
+                         key, meta["latency_ms"], lim["concurrency"], lim["playbook_start_s"],
+                         fmt(lim.get("cold_s"), 1), fmt(lim.get("warm_s"), 1), key, key,
                          fmt(ratio(lim.get("cold_s"), rollout.get("cold", {}).get("median_s")), 2),
                          fmt(ratio(lim.get("warm_s"), rollout.get("warm", {}).get("median_s")), 2)))
     if breakdown:
@@ -800,8 +814,9 @@ def parse_args(argv):
                    help="K tasks for the single-stream comparison (default 40; 0 skips it)")
     p.add_argument("--concurrency", type=int, default=None,
                    help="set event_rollout_concurrency (default: the role's default)")
-    p.add_argument("--only", default="rollout,uri,loop",
-                   help="comma-separated scenarios of the comparison (default rollout,uri,loop)")
+    p.add_argument("--only", default=None,
+                   help="comma-separated scenarios (rollout, uri, loop, rollout_nosheet, rollout_c16; default: all, "
+                        "--smoke: rollout,uri,loop)")
     p.add_argument("--json", dest="json_path", default=None,
                    help="where to write the results (default <tmp>/nanocosmos-bintu-bench/latest.json)")
     p.add_argument("--markdown", default=None, help="also write the Markdown tables to this file")
@@ -818,6 +833,8 @@ def parse_args(argv):
             setattr(args, key, value)
     if args.baseline_runs is None:
         args.baseline_runs = args.runs
+    if args.only is None:
+        args.only = "rollout,uri,loop" if args.smoke else ",".join(SCENARIOS)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in args.only if s not in SCENARIOS]
     if unknown:
@@ -873,12 +890,11 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         raw = {s: [] for s in args.only}
         for i in range(max(args.runs, args.baseline_runs)):
             for scenario in args.only:
-                wanted = args.runs if scenario == "rollout" else args.baseline_runs
+                wanted = args.runs if scenario.startswith("rollout") else args.baseline_runs
                 if i >= wanted:
                     continue
                 try:
-                    pair = run_pair(runner, emulator, scenario, args.n, workdir,
-                                    args.concurrency if scenario == "rollout" else None)
+                    pair = run_pair(runner, emulator, scenario, args.n, workdir, args.concurrency)
                 except BenchError as exc:
                     res["errors"].append(runner.redact(str(exc)))
                     log("bench: ERROR %s" % runner.redact(str(exc)))
@@ -897,17 +913,22 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
 
         rollout = res["scenarios"].get("rollout")
         start_s = res["empty_playbook"]["median_s"]
-        if rollout:
+        res["limits"] = {}
+        for key, summary in res["scenarios"].items():
+            if not key.startswith("rollout") or key == "rollout_nosheet":
+                continue
+            conc = VARIANT_CONCURRENCY.get(key, concurrency)
             lat = args.latency_ms / 1000.0
-            res["limit"] = {
+            res["limits"][key] = {
                 "playbook_start_s": start_s,
-                "concurrency": concurrency,
-                "cold_requests": rollout["cold"]["requests_median"],
-                "warm_requests": rollout["warm"]["requests_median"],
-                "cold_s": round(rollout["cold"]["requests_median"] * lat / concurrency + start_s, 3),
-                "warm_s": round(rollout["warm"]["requests_median"] * lat / concurrency + start_s, 3),
-                "formula": "requests sent by the rollout x latency / concurrency + one ansible-playbook start",
+                "concurrency": conc,
+                "cold_requests": summary["cold"]["requests_median"],
+                "warm_requests": summary["warm"]["requests_median"],
+                "cold_s": round(summary["cold"]["requests_median"] * lat / conc + start_s, 3),
+                "warm_s": round(summary["warm"]["requests_median"] * lat / conc + start_s, 3),
+                "formula": "requests sent x latency / concurrency + one ansible-playbook start",
             }
+        res["limit"] = res["limits"].get("rollout")
 
         def med(scenario, phase):
             return ((res["scenarios"].get(scenario) or {}).get(phase) or {}).get("median_s")
