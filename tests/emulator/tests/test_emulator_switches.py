@@ -148,12 +148,10 @@ def test_switches_from_command_line(emulator_factory):
     assert emu.config() == dict(NON_DEFAULT_SWITCHES, **DEFAULT_FAULTS)
 
 
-@pytest.mark.parametrize("flag, value", [("--create-status", "202"), ("--list-shape", "dict"), ("--list-members", "yes"),
-                                         ("--auth-error", "500"), ("--tag-order", "random"), ("--quantity-cap", "0"),
-                                         ("--not-found-status", "410"), ("--delete-status", "201"),
-                                         ("--list-wrap-key", '""'), ("--fail-next", '{"count": 1}'),
-                                         ("--latency-ms", "-5"), ("--org-hash", "toolong")])
+@pytest.mark.parametrize("flag, value", [("--create-status", "202"), ("--list-members", "yes"), ("--quantity-cap", "0"),
+                                         ("--fail-next", '{"count": 1}'), ("--org-hash", "toolong")])
 def test_invalid_flags_exit_2(flag, value):
+    """Flags share the control API's validation (tested in full there); a bad value stops the start."""
     proc = subprocess.run([sys.executable, str(EMULATOR_SCRIPT), "--port", "0", flag, value], capture_output=True, text=True,
                           timeout=30, check=False)
     assert proc.returncode == 2
