@@ -1333,7 +1333,11 @@ def main(argv=None):
         parser.error("--%s: %s" % (exc.userinfo["parameter"].replace("_", "-"), exc.userinfo["type"]))
     settings = Settings(startup)
     settings.apply_startup_faults()
-    store = Store(args.state, org_hash=args.org_hash, org_name=args.org_name)
+    try:
+        store = Store(args.state, org_hash=args.org_hash, org_name=args.org_name)
+    except sqlite3.Error as exc:
+        sys.stderr.write("bintu_emulator: cannot use state %s: %s\n" % (args.state, exc))
+        return 1
     app = App(store, settings, args.api_keys or [DEFAULT_API_KEY], args.api_tokens or [DEFAULT_API_TOKEN],
               args.control_token)
     try:
@@ -1342,18 +1346,18 @@ def main(argv=None):
         sys.stderr.write("bintu_emulator: cannot listen on %s:%s: %s\n" % (args.host, args.port, exc))
         store.close()
         return 1
-    host, port = server.server_address[:2]
-    shown_host = "[%s]" % host if ":" in host else host
-    sys.stdout.write("http://%s:%d\n" % (shown_host, port))
-    sys.stdout.flush()
-
     stop = threading.Event()
 
     def on_signal(_signum, _frame):
         stop.set()
 
+    # Handlers first: a caller may send SIGTERM as soon as it has read the URL.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    host, port = server.server_address[:2]
+    shown_host = "[%s]" % host if ":" in host else host
+    sys.stdout.write("http://%s:%d\n" % (shown_host, port))
+    sys.stdout.flush()
     worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     worker.start()
     while not stop.wait(1.0):

@@ -260,3 +260,17 @@ def test_expect_100_continue(emulator):
             assert chunk
             data += chunk
     assert data.startswith(b"HTTP/1.1 200")
+
+
+def test_unusable_state_file_exits_1(tmp_path):
+    state = tmp_path / "not-a-database.sqlite"
+    state.write_bytes(b"this is not an SQLite file" * 100)
+    proc = _spawn("--port", "0", "--state", str(state))
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1 and out == b"" and b"cannot use state" in err
+
+
+def test_sigterm_right_after_the_url_line():
+    proc = _spawn("--port", "0")
+    assert _first_line(proc).startswith("http://127.0.0.1:")
+    assert _terminate(proc)[0] == 0
