@@ -784,8 +784,9 @@ def markdown(res):
                             ("noop", "tests/benchmark/library/noop.py (does nothing)"),
                             ("ping", "ansible.builtin.ping")):
             c = single[case]
-            lines.append("| %s | %s | %s | %s | %s |" % (label, fmt(c["per_task_ms"], 0), fmt(c["per_task_cpu_ms"], 0),
-                                                       fmt(c["requests_per_task"], 2), fmt(c["module_peak_rss_mb"], 1)))
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                label, fmt(c["per_task_ms"], 0), fmt(c["per_task_cpu_ms"], 0),
+                fmt(c["requests_per_task"], 2), fmt(c["module_peak_rss_mb"], 1)))
     lines.append("")
     lines.append("| target | value | wanted | met |")
     lines.append("|---|---:|---|---|")
@@ -851,6 +852,10 @@ def loadavg():
         return None
 
 
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
 def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-many-branches
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.time()
@@ -873,7 +878,6 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         "scenarios": {}, "ratios": {}, "errors": [],
     }
     emulator = Emulator(workdir, args.latency_ms, args.emulator)
-    log = (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         emulator.start()
         runner = Runner(workdir, emulator, verbose=args.verbose)
@@ -883,7 +887,7 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         # fixed cost of ansible-playbook (a first run warms caches and is not counted)
         if not args.smoke:
             runner.run("empty.yml", label="empty-warmup")
-        empties = [runner.run("empty.yml", label="empty")["wall_s"] for _ in range(max(args.runs, 1))]
+        empties = [runner.run("empty.yml", label="empty")["wall_s"] for _i in range(max(args.runs, 1))]
         res["empty_playbook"] = {"wall_s": empties, "median_s": round(statistics.median(empties), 3)}
         log("bench: empty playbook %.2f s" % res["empty_playbook"]["median_s"])
 

@@ -166,8 +166,9 @@ def main(argv=None):  # pylint: disable=too-many-locals
             cpu = usage.ru_utime + usage.ru_stime
             size = len(json.dumps(result))
             print("\n%s, module process alone: wall %.2f s, CPU %.2f s, peak RSS %.1f MB, %d requests %s, "
-                  "result %.0f kB (%s)" % (phase, wall, cpu, usage.ru_maxrss / 1024.0, requests["total"],
-                                          requests["by_method"], size / 1024.0, result.get("summary")))
+                  "result %.0f kB (%s)" % (
+                      phase, wall, cpu, usage.ru_maxrss / 1024.0, requests["total"],
+                      requests["by_method"], size / 1024.0, result.get("summary")))
             if phase == "cold":
                 emulator.reset()
             prof = os.path.join(workdir, "%s.prof" % phase)
