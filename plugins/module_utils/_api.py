@@ -136,9 +136,9 @@ def _hint(status, code, message, method, path):
         return ('the API key or token was not accepted: check api_key / api_token (environment BINTU_API_KEY / '
                 'BINTU_API_TOKEN) and api_url; a Bintu token expires and is revoked when its user renews the token key')
     if status == 403:
-        return ('access denied: the role behind the key or token may not %s %s (creating needs nanoAdmin or '
-                'nanoUser, deleting needs nanoAdmin); use a token of a user with that role or the organisation API key'
-                % (method, path))
+        return ('access denied: check that api_key / api_token (BINTU_API_KEY / BINTU_API_TOKEN) is valid for this '
+                'organisation and that its role may %s %s (creating needs nanoAdmin or nanoUser, deleting needs '
+                'nanoAdmin); use a token of a user with that role or the organisation API key' % (method, path))
     if status == 404 or code in NOT_FOUND_CODES:
         if path and path.startswith('/stream/'):
             return 'the stream does not exist (wrong id, or deleted meanwhile): check the id, or look the stream up by name'

@@ -90,8 +90,11 @@ class Engine:
                 % (len(matches), name, _ids(matches), identity_tag(name)))
         return matches[0] if matches else None
 
-    def observe_id(self, stream_id):
+    def observe_id(self, stream_id, missing_ok=False):
+        """The passthrough with this id. Missing: None if missing_ok (deleting), else an error (never a create)."""
         obj = self.client.get_stream(stream_id)
+        if (obj is None or is_deleted(obj)) and missing_ok:
+            return None
         if obj is None or is_deleted(obj):
             raise StreamError('stream id %s does not exist: check the id. A stream given by id is never created; '
                               'use name to create a stream' % stream_id)

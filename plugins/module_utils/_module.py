@@ -101,7 +101,7 @@ def run_stream_module():
     engine = Engine(client, check_mode=module.check_mode, retries=module.params['api_retries'])
     try:
         if desired['id'] is not None:
-            observed = engine.observe_id(desired['id'])
+            observed = engine.observe_id(desired['id'], missing_ok=desired['state'] == 'absent')
         else:
             observed = engine.single(desired['name'], engine.lookup(desired['name']))
         result = engine.run(desired, observed)

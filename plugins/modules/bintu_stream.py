@@ -50,7 +50,8 @@ options:
     description:
       - Bintu id of the stream (of the passthrough of a stream group).
       - Exactly one of O(name) and O(id) is required.
-      - An id that does not exist is an error; a stream is never created for an id.
+      - With O(state=present), an id that does not exist is an error; a stream is never created for an id.
+        With O(state=absent), it means there is nothing to delete.
     type: str
   state:
     description:

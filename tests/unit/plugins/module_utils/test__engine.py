@@ -21,7 +21,7 @@ def run_one(fake, check_mode=False, **params):
     desired = desired_stream(params)
     engine = Engine(fake, check_mode=check_mode, retries=3)
     if desired['id'] is not None:
-        observed = engine.observe_id(desired['id'])
+        observed = engine.observe_id(desired['id'], missing_ok=desired['state'] == 'absent')
     else:
         observed = engine.single(desired['name'], engine.lookup(desired['name']))
     return engine.run(desired, observed), engine
@@ -90,6 +90,13 @@ def test_unknown_id_is_an_error_never_a_create():
     with pytest.raises(StreamError) as exc:
         run_one(fake, id='nope', tags=['a'])
     assert 'does not exist' in str(exc.value) and 'never created' in str(exc.value)
+    assert fake.writes() == []
+
+
+def test_unknown_id_is_fine_for_absent():
+    fake = FakeBintu()
+    result, dummy = run_one(fake, id='gone', state='absent')
+    assert result['action'] == 'absent'
     assert fake.writes() == []
 
 
