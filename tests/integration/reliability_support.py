@@ -13,6 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PLAYBOOKS = HERE / "playbooks"
+REPO_ROOT = HERE.parents[1]
 IDENTITY = "name:"
 
 
