@@ -78,6 +78,17 @@ class Target:
         finally:
             conn.close()
 
+    def cpu_seconds(self):
+        """CPU time (user + system) the emulator process used so far; None if unknown."""
+        if self.proc is None:
+            return None
+        try:
+            with open("/proc/%d/stat" % self.proc.pid, encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         """Stop the emulator started here."""
         if self.proc is not None and self.proc.poll() is None:
@@ -161,8 +172,11 @@ def main(argv=None):
             ("POST /stream (ladder)", "POST", lambda n: "/stream", {"tags": ["bench", "name:x"], "transcodes": LADDER}),
         ]
         for label, method, path_of, body in scenarios:
+            cpu_before = target.cpu_seconds()
             count, errors, elapsed = run_scenario(target, args.threads, args.seconds, method, path_of, body)
-            rows.append((label, count, errors, elapsed, count / elapsed))
+            cpu_after = target.cpu_seconds()
+            per_cpu = count / (cpu_after - cpu_before) if cpu_before is not None and cpu_after > cpu_before else None
+            rows.append((label, count, errors, elapsed, count / elapsed, per_cpu))
     finally:
         if target.proc is not None:
             target.stop()
@@ -171,11 +185,13 @@ def main(argv=None):
                 os.unlink(os.path.join(state_dir, name))
             os.rmdir(state_dir)
 
-    print("Bintu emulator throughput (%d keep-alive clients, %.1f s each, state %s, no latency)"
-          % (args.threads, args.seconds, "file" if args.state else ("remote" if args.url else "memory")))
-    print("%-26s %9s %7s %10s" % ("scenario", "requests", "errors", "req/s"))
-    for label, count, errors, _elapsed, rate in rows:
-        print("%-26s %9d %7d %10.0f" % (label, count, errors, rate))
+    print("Bintu emulator throughput (%d keep-alive clients, %.1f s each, state %s, no latency; load average %s)"
+          % (args.threads, args.seconds, "file" if args.state else ("remote" if args.url else "memory"),
+             " ".join("%.1f" % v for v in os.getloadavg())))
+    print("%-26s %9s %7s %10s %14s" % ("scenario", "requests", "errors", "req/s", "req/cpu-second"))
+    for label, count, errors, _elapsed, rate, per_cpu in rows:
+        print("%-26s %9d %7d %10.0f %14s" % (label, count, errors, rate, "-" if per_cpu is None else "%.0f" % per_cpu))
+    print("req/cpu-second: requests per CPU second used by the emulator process (independent of other load)")
     failed = any(row[2] for row in rows)
     get_rate = rows[0][4]
     if get_rate < args.min_get:
