@@ -15,10 +15,10 @@ from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import p
 
 def make_stream(stream_id, tags, created_at='2027-01-01T00:00:00.000Z', state='created', ladder=(), group=None):
     """A Bintu-like passthrough object; ladder is a list of (member_id, profile, tags)."""
-    h5live = [dict(index=0, id=stream_id, streamname='ORG01-%s' % stream_id, info=dict(width=None, height=None,
-                                                                                        bitrate=None, fps=None),
-                   tags=list(tags), server=dict(websocket='wss://play/ws', hls='https://play/hls',
-                                                progressive='https://play/p'))]
+    no_info = dict(width=None, height=None, bitrate=None, fps=None)
+    server = dict(websocket='wss://play/ws', hls='https://play/hls', progressive='https://play/p')
+    h5live = [dict(index=0, id=stream_id, streamname='ORG01-%s' % stream_id, info=no_info, tags=list(tags),
+                   server=server)]
     for index, (member_id, profile, member_tags) in enumerate(ladder, 1):
         spec = parse_profile(profile)
         h5live.append(dict(index=index, id=member_id, streamname='ORG01-%s' % member_id,

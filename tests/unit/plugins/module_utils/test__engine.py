@@ -296,8 +296,8 @@ def test_bulk_prune_and_kept_live():
     foreign = fake.add(['event:x', 'not-ours'])  # no identity tag: never pruned
     fake.calls = []
     results = run_bulk(fake, streams=streams(1), prune=True)
-    assert [(r['name'], r['action']) for r in results] == [('s00', 'unchanged'), ('s01', 'deleted'),
-                                                          ('s02', 'kept_live')]
+    expected = [('s00', 'unchanged'), ('s01', 'deleted'), ('s02', 'kept_live')]
+    assert [(r['name'], r['action']) for r in results] == expected
     assert 'is live' in results[2]['error']
     assert foreign['id'] in fake.streams
     assert summarise(results)['kept_live'] == 1

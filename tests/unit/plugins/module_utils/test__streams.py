@@ -246,8 +246,8 @@ def test_members_ordered_by_index_even_when_listed_out_of_order():
 
 
 def test_member_streamname_from_rtmp_and_api_profile():
-    obj = {'id': 'p', 'playout': {'h5live': [{'index': 0}, {'index': 1, 'id': 'm', 'rtmp': {'streamname': 'N-1'},
-                                                             'profile': 'vtrans-852x480x800x30', 'info': {}}]}}
+    entry = {'index': 1, 'id': 'm', 'rtmp': {'streamname': 'N-1'}, 'profile': 'vtrans-852x480x800x30', 'info': {}}
+    obj = {'id': 'p', 'playout': {'h5live': [{'index': 0}, entry]}}
     member = normalise_stream(obj)['transcodes'][0]
     assert member['streamname'] == 'N-1'
     assert member['profile'] == 'vtrans-852x480x800x30'

@@ -41,7 +41,7 @@ class RequestRecorder:
         self.calls = []
         self.answers = list(answers or [])
 
-    def __call__(self, client, method, path, params=None, body=None):
+    def __call__(self, method, path, params=None, body=None):
         self.calls.append((method, path, params, body))
         if not self.answers:
             raise AssertionError('unexpected request %s %s' % (method, path))
@@ -54,7 +54,8 @@ class RequestRecorder:
 def run_module(monkeypatch, capsys, main, args, answers=None, check_mode=False, diff=False):
     """Returns (result dict, recorder). The module's exit code is in result['_rc']."""
     recorder = RequestRecorder(answers)
-    monkeypatch.setattr(_api.BintuClient, 'request', lambda self, *a, **kw: recorder(self, *a, **kw))
+    # a plain callable object is not bound to the client: it is called with the request's own arguments
+    monkeypatch.setattr(_api.BintuClient, 'request', recorder)
     args = dict(args)
     if check_mode:
         args['_ansible_check_mode'] = True
