@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible.release import __version__ as ansible_version
+
+CORE = tuple(int(part) for part in ansible_version.split(".")[:2])
 
 REPO = Path(__file__).resolve().parents[2]
 ROLLOUT = "playbooks/event_rollout.yml"
@@ -249,7 +252,7 @@ def test_example_event_check_rollout_rerun_teardown(ansible_playbook, emulator, 
     assert "1 deleted" in forced.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(CORE >= (2, 19), strict=True, reason=(
     "ansible-core shows the top-level `results` list of a no_log task unless each entry carries "
     "_ansible_no_log; bintu_streams must mark its results entries with module.no_log"))
 def test_no_log_hides_stream_names_and_urls(ansible_playbook, emulator, tmp_path):
@@ -365,7 +368,7 @@ def test_update_prune_ladder_change_and_failing_stream(ansible_playbook, emulato
     ({"event_rollout_streams": [{"name": "hall-a", "ladder": "uhd"}]}, "Unknown ladders: uhd"),
     ({"event_rollout_streams": [{"name": "hall-a", "ladder": "sd", "transcodes": SD}]},
      "Streams hall-a set both 'ladder' and 'transcodes'"),
-    ({"event_rollout_streams": [{"name": "hall/a"}]}, "Invalid stream names: \"hall/a\""),
+    ({"event_rollout_streams": [{"name": "hall/a"}]}, "Invalid stream names: 'hall/a'"),
     ({"event_rollout_streams": []}, "event_rollout_streams is empty"),
     ({"event_rollout_custom_ladders": {"bad": ["vtrans2-640x360x400x25", "vtrans2-852x480x800x25"]},
       "event_rollout_streams": [{"name": "hall-a", "ladder": "bad"}]}, "lower bitrate"),
