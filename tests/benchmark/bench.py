@@ -113,6 +113,8 @@ def ansible_version():
 
 
 def git_commit():
+    if os.environ.get("BINTU_BENCH_COMMIT"):
+        return os.environ["BINTU_BENCH_COMMIT"]
     try:
         out = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=False, timeout=10)
