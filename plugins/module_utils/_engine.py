@@ -207,7 +207,8 @@ class Engine:
         if observed is not None:
             observed = self.complete(desired, observed)
         result = plan(desired, observed)
-        result['stream'] = result['predicted']
+        # a stream that is not converged is reported as it is; the diff still shows what was wanted
+        result['stream'] = result['observed'] if result['action'] in ('failed', 'kept_live') else result['predicted']
         result['id'] = (result['observed'] or {}).get('id')
         if result['action'] in ('failed', 'kept_live', 'absent', 'unchanged') or self.check_mode:
             if result['action'] in ('created', 'recreated'):

@@ -159,6 +159,7 @@ stream:
   description:
     - The stream after the run (predicted in check mode), in the collection's normalised shape.
     - V(null) when the stream does not exist after the run (O(state=absent)).
+    - When the module fails because the ladder differs or the stream is live, the stream as it is.
   type: dict
   returned: always
   contains:

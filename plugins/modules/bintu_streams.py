@@ -179,7 +179,7 @@ results:
     stream:
       description:
         - The stream after the run (predicted in check mode), normalised as in M(nanocosmos.bintu.bintu_stream).
-        - V(null) when it does not exist after the run.
+        - V(null) when it does not exist after the run. For V(failed) and V(kept_live), the stream as it is.
       type: dict
       returned: always
       contains:

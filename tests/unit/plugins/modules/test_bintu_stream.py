@@ -96,6 +96,7 @@ def test_ladder_change_fails_with_message_and_diff(monkeypatch, capsys):
                                   answers=[[existing]], diff=True)
     assert result['failed'] is True
     assert 'observed [%s], desired [%s]' % (HD, SD) in result['msg']
+    assert result['stream']['id'] == 'p1' and result['stream']['transcodes'][0]['profile'] == HD
     assert result['diff']['before']['transcodes'][0]['profile'] == HD
     assert result['diff']['after']['transcodes'][0]['profile'] == SD
     assert [c[0] for c in recorder.calls] == ['GET']
