@@ -219,6 +219,7 @@ def desired_streams(params):
             state=state,
             tags=merge_unique(scope_tags, tags) if tags is not None else list(scope_tags),
             purge_tags=purge if tags is not None else False,
+            purge_member_tags=purge,
             transcodes=check_transcodes(transcodes if transcodes is not None else [], where='%s.transcodes' % label),
             recreate=bool(params.get('recreate', False)),
             force=bool(params.get('force', False)),
@@ -561,7 +562,7 @@ def plan(desired, observed):
     if desired_ladder:
         for position, (entry, member) in enumerate(zip(desired_ladder, ladder)):
             observed_tags = member.get('tags') or []
-            target = tag_target(observed_tags, entry.get('tags'), purge)
+            target = tag_target(observed_tags, entry.get('tags'), desired.get('purge_member_tags', purge))
             if target is None or set(target) == set(observed_tags):
                 continue
             steps.append(dict(op='set_tags', id=member.get('id'), tags=target, member=position + 1))

@@ -405,3 +405,13 @@ def test_info_newest_first_members_excluded():
     assert engine.info(dict(quantity=50, tags=[], state=None, name=None, id='nope')) == []
     assert engine.info(dict(quantity=50, tags=[], state='live', name=None, id=first['id'])) == []
     assert engine.info(dict(quantity=1, tags=['t'], state=None, name=None, id=None))[0]['id'] == second['id']
+
+
+def test_bulk_member_tags_follow_purge_tags_even_when_stream_tags_are_omitted():
+    fake = FakeBintu()
+    obj = fake.add(['name:s00', 'event:x', 'keep-me'], ladder=[(HD, ['old'])])
+    results = run_bulk(fake, streams=[dict(name='s00', transcodes=[{'profile': HD, 'tags': ['new']}])])
+    assert results[0]['action'] == 'updated'
+    member_id = obj['playout']['h5live'][1]['id']
+    assert fake.streams[member_id]['tags'] == ['new']
+    assert set(fake.streams[obj['id']]['tags']) == set(['name:s00', 'event:x', 'keep-me'])

@@ -188,6 +188,7 @@ def test_desired_streams_scope_tags_are_added():
     # tags omitted: only the scope tags are ensured, other tags are left alone
     assert streams[1]['tags'] == ['event:x'] and streams[1]['purge_tags'] is False
     assert streams[1]['transcodes'] == []
+    assert streams[1]['purge_member_tags'] is True
 
 
 def test_desired_streams_absent_without_streams_is_allowed():
