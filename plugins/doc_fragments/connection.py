@@ -65,7 +65,7 @@ requirements:
   - requests
 notes:
   - Streams are identified by name through the identity tag C(name:<name>) on the stream (the passthrough of a
-    stream group). Tags starting with C(name:) are reserved for it.
+    stream group). Tags starting with C(name:), in any letter case, are reserved for it.
 seealso:
   - name: Bintu API documentation
     description: The nanoStream Cloud Bintu REST API.

@@ -203,7 +203,7 @@ class Engine:
     # -- one stream -----------------------------------------------------
 
     def run(self, desired, observed, verify=True):
-        """Plan and (unless check mode) apply one stream. Returns a result dict (see finish)."""
+        """Plan and (unless check mode) apply one stream; returns the plan dict with stream and id filled in."""
         if observed is not None:
             observed = self.complete(desired, observed)
         result = plan(desired, observed)
