@@ -201,7 +201,7 @@ class Emulator:
     # -- control helpers ------------------------------------------------------
 
     def requests(self):
-        """The request log: list of {method, path, query, status, duration_ms}, oldest first."""
+        """The request log: list of {method, path, query, status, duration_ms, time}, in answer order."""
         return self.control("GET", "requests")["requests"]
 
     def clear_requests(self):

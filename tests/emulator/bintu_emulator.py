@@ -154,13 +154,36 @@ def profile_unavailable(name, parameter):
     return ApiError(400, "Stream Type is not available", 3002, {"stream_type": name, "parameter": parameter})
 
 
+def _status_phrase(status):
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def generic_error(status, fault=None):
     """An error without a documented Bintu code: the HTTP status doubles as the code."""
-    try:
-        message = HTTPStatus(status).phrase
-    except ValueError:
-        message = "Error"
-    return ApiError(status, message, status, {"fault": fault} if fault else None)
+    return ApiError(status, _status_phrase(status), status, {"fault": fault} if fault else None)
+
+
+def org_not_enabled():
+    """403 Organisation is not enabled (Bintu's code for it is unknown; 2003 sits in the access family)."""
+    return ApiError(403, "Organisation is not enabled", 2003)
+
+
+def fault_error(name, fault):
+    """The error a fail_next / fail_rate fault answers.
+
+    Without ``code``, ``message`` and ``userinfo`` it is the generic error marked
+    ``{"fault": name}``; with any of them it is exactly that error: ``code``
+    defaults to the status, ``message`` to the HTTP reason phrase, ``userinfo``
+    is left out unless given.
+    """
+    code, message, userinfo = fault.get("code"), fault.get("message"), fault.get("userinfo")
+    if code is None and message is None and userinfo is None:
+        return generic_error(fault["status"], name)
+    return ApiError(fault["status"], _status_phrase(fault["status"]) if message is None else message,
+                    fault["status"] if code is None else code, userinfo)
 
 
 # --------------------------------------------------------------------------
@@ -229,6 +252,30 @@ def _optional_retry_after(value):
     return _non_negative_int(value)
 
 
+def _optional_code(value):
+    if value is None:
+        return None
+    if not _is_int(value):
+        raise ValueError("must be null or an integer")
+    return value
+
+
+def _optional_message(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be null or a non-empty string")
+    return value
+
+
+def _optional_object(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("must be null or an object")
+    return value
+
+
 def _method(value):
     if value is None:
         return None
@@ -273,14 +320,21 @@ SWITCHES = {
     "quantity_cap": (_optional_positive_int, None),
     "not_found_status": (_choice(404, 400), 404),
     "delete_status": (_choice(200, 204), 200),
+    "org_enabled": (_boolean, True),
 }
+
+# What an error fault answers (all optional; see fault_error).
+ERROR_BODY = {"code": (_optional_code, None), "message": (_optional_message, None),
+              "userinfo": (_optional_object, None)}
 
 FAULTS = {
     "latency_ms": (_non_negative_int, 0),
-    "fail_next": (_fault({"status": (_error_status, _REQUIRED), "count": (_positive_int, 1),
-                          "retry_after": (_optional_retry_after, None), "method": (_method, None)}), None),
-    "fail_rate": (_fault({"status": (_error_status, _REQUIRED), "rate": (_rate, _REQUIRED),
-                          "retry_after": (_optional_retry_after, None), "method": (_method, None)}), None),
+    "fail_next": (_fault(dict({"status": (_error_status, _REQUIRED), "count": (_positive_int, 1),
+                               "retry_after": (_optional_retry_after, None), "method": (_method, None)},
+                              **ERROR_BODY)), None),
+    "fail_rate": (_fault(dict({"status": (_error_status, _REQUIRED), "rate": (_rate, _REQUIRED),
+                               "retry_after": (_optional_retry_after, None), "method": (_method, None)},
+                              **ERROR_BODY)), None),
     "reset_next": (_fault({"count": (_positive_int, 1), "method": (_method, None)}), None),
     "drop_after_commit": (_fault({"count": (_positive_int, 1)}), None),
     "delay_next": (_fault({"count": (_positive_int, 1), "ms": (_non_negative_int, _REQUIRED),
@@ -817,10 +871,14 @@ class App:
 
     # -- request log ----------------------------------------------------------
 
-    def log(self, method, path, query, status, started):
-        """Record one Bintu API request (never headers or bodies)."""
+    def log(self, method, path, query, status, started, arrived):
+        """Record one Bintu API request (never headers or bodies).
+
+        ``started`` is the ``perf_counter`` and ``arrived`` the wall clock (seconds
+        since the epoch) when the request arrived.
+        """
         entry = {"method": method, "path": path, "query": query, "status": status,
-                 "duration_ms": round((time.perf_counter() - started) * 1000.0, 3)}
+                 "duration_ms": round((time.perf_counter() - started) * 1000.0, 3), "time": arrived}
         with self._log_lock:
             self._log.append(entry)
         return entry
@@ -897,6 +955,8 @@ class App:
         public = name in ("stream_item", "stream_group") and method == "GET" and ("profile", "player") in params
         if not public:
             self.authenticate(headers)
+            if not self.settings["org_enabled"]:
+                raise org_not_enabled()
         args = match.groups()
         handler = getattr(self, "api_%s_%s" % (name, method.lower()))
         return handler(args, params, body)
@@ -1186,6 +1246,7 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         """Answer one request: control API or Bintu API (with faults and the request log)."""
         started = time.perf_counter()
+        arrived = time.time()
         app = self.server.app
         method = self.command
         split = urlsplit(self.path)
@@ -1196,13 +1257,13 @@ class Handler(BaseHTTPRequestHandler):
         except BodyError as exc:
             self.close_connection = True
             if not is_control:
-                app.log(method, path, split.query, exc.status, started)
+                app.log(method, path, split.query, exc.status, started, arrived)
             self.send(Response(exc.status, generic_error(exc.status).payload()))
             return
         if is_control:
             self.handle_control(app, method, path, body)
         else:
-            self.handle_api(app, method, path, split.query, body, started)
+            self.handle_api(app, method, path, split.query, body, started, arrived)
 
     def handle_control(self, app, method, path, body):
         """Control API: needs the control token; never logged, never faulted."""
@@ -1214,19 +1275,19 @@ class Handler(BaseHTTPRequestHandler):
             response = Response(exc.status, exc.payload(), exc.headers)
         self.send(response)
 
-    def handle_api(self, app, method, path, query, body, started):
+    def handle_api(self, app, method, path, query, body, started, arrived):
         """Bintu API with latency, faults and logging."""
         settings = app.settings
         latency = settings["latency_ms"]
         if latency:
             time.sleep(latency / 1000.0)
         if settings.take("reset_next", method):
-            app.log(method, path, query, 0, started)
+            app.log(method, path, query, 0, started, arrived)
             self.abort(reset=True)
             return
         fault = settings.take("fail_next", method) or settings.take_rate(method)
         if fault:
-            error = generic_error(fault["status"], "fail_next" if "count" in fault else "fail_rate")
+            error = fault_error("fail_next" if "count" in fault else "fail_rate", fault)
             headers = {}
             if fault.get("retry_after") is not None or fault["status"] == 429:
                 headers["Retry-After"] = str(fault.get("retry_after") or 0)
@@ -1241,14 +1302,14 @@ class Handler(BaseHTTPRequestHandler):
                 response = Response(500, generic_error(500).payload())
             if (method == "POST" and response.status < 300 and path.rstrip("/") == "/stream"
                     and settings.take("drop_after_commit", method)):
-                app.log(method, path, query, 0, started)
+                app.log(method, path, query, 0, started, arrived)
                 self.abort(reset=False)
                 return
         delay = settings.take("delay_next", method)
         if delay:
             time.sleep(delay["ms"] / 1000.0)
         # Log before answering, so a client that reads the log right after its answer finds the entry.
-        entry = app.log(method, path, query, response.status, started)
+        entry = app.log(method, path, query, response.status, started, arrived)
         if self.server.verbose:
             sys.stderr.write("%(method)s %(path)s %(status)s %(duration_ms).1fms\n" % entry)
             sys.stderr.flush()

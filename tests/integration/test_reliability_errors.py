@@ -6,15 +6,11 @@ that), a role without permission (403), an unknown id or wrong URL (404), a requ
 Bintu rejects with its own error code (400), and an organisation without the package.
 
 All cases run in one ansible-playbook process (playbooks/reliability_errors.yml).
-The emulator cannot answer "Organisation is not enabled" (its faults answer generic
-bodies), so that case talks to a small stub server started by this test.
+"Organisation is not enabled" (bintu-api.md 1.4) is played by an emulator fault that
+answers that Bintu error in the documented envelope.
 """
 
 from __future__ import annotations
-
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -47,54 +43,28 @@ CASES = {
     "bintu-400-with-code": ("bintu_stream", {"name": "errors/f", "transcodes": ["vtrans2-999k"]}, None,
                             ["HTTP 400", "Bintu code 3002", "Stream Type is not available", "vtrans2-999k",
                              "errors/f"]),
-    "organisation-not-enabled": ("bintu_stream", {"name": "errors/g", "api_url": "{stub}"}, None,
+    "organisation-not-enabled": ("bintu_stream", {"name": "errors/g"},
+                                 {"fail_next": {"status": 403, "code": 2003, "message": "Organisation is not enabled"}},
                                  ["HTTP 403", "Organisation is not enabled", "enable it for the organisation"]),
 }
-
-
-class _NotEnabled(BaseHTTPRequestHandler):
-    """Answers every request as Bintu does for an organisation without the package."""
-
-    def _answer(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = json.dumps({"error": {"message": "Organisation is not enabled", "code": 2003}}).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-    def log_message(self, *args):  # quiet
-        pass
 
 
 @pytest.fixture(scope="module")
 def outcomes(emulator_server, tmp_path_factory):
     emulator = emulator_server
     emulator.reset()
-    stub = ThreadingHTTPServer(("127.0.0.1", 0), _NotEnabled)
-    thread = threading.Thread(target=stub.serve_forever, daemon=True)
-    thread.start()
-    try:
-        cases = []
-        for case_id, (module, args, arm, _texts) in sorted(CASES.items()):
-            full = {"api_key": emulator.api_key}
-            for key, value in args.items():
-                if isinstance(value, str):
-                    value = value.format(base=emulator.url, stub="http://127.0.0.1:%d" % stub.server_port)
-                full[key] = value
-            full = {k: v for k, v in full.items() if v is not None}
-            cases.append({"id": case_id, "module": module, "args": full, "arm": arm or {}})
-        run = run_playbook(emulator, PLAYBOOK, tmp_path_factory.mktemp("errors"), extra_vars={
-            "ctl_url": emulator.url, "ctl_token": emulator.control_token, "cases": cases},
-            env={"BINTU_API_KEY": None})
-    finally:
-        stub.shutdown()
-        stub.server_close()
+    cases = []
+    for case_id, (module, args, arm, _texts) in sorted(CASES.items()):
+        full = {"api_key": emulator.api_key}
+        for key, value in args.items():
+            if isinstance(value, str):
+                value = value.format(base=emulator.url)
+            full[key] = value
+        full = {k: v for k, v in full.items() if v is not None}
+        cases.append({"id": case_id, "module": module, "args": full, "arm": arm or {}})
+    run = run_playbook(emulator, PLAYBOOK, tmp_path_factory.mktemp("errors"), extra_vars={
+        "ctl_url": emulator.url, "ctl_token": emulator.control_token, "cases": cases},
+        env={"BINTU_API_KEY": None})
     assert run.rc == 0, run.output[-6000:]
     return run.result("outcomes"), run
 

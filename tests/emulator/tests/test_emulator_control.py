@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -71,9 +72,38 @@ def test_request_log_records_api_requests_only(emulator):
         ("PUT", "/stream/%s/tag" % created["id"], "", 200),
     ]
     for entry in log:
-        assert set(entry) == {"method", "path", "query", "status", "duration_ms"}
+        assert set(entry) == {"method", "path", "query", "status", "duration_ms", "time"}
         assert isinstance(entry["duration_ms"], (int, float)) and entry["duration_ms"] >= 0
+        assert isinstance(entry["time"], float)
     assert [e["method"] for e in emulator.writes()] == ["POST", "PUT"]
+
+
+def test_request_log_time_is_when_the_request_arrived(emulator):
+    before = time.time()
+    emulator.call("GET", "/stream")
+    emulator.configure(latency_ms=150)
+    emulator.call("POST", "/stream")
+    emulator.call("GET", "/nowhere", auth=None)
+    after = time.time()
+    log = emulator.requests()
+    assert len(log) == 3
+    times = [e["time"] for e in log]
+    # seconds since the epoch on the host clock, in request order for one sequential client
+    assert before <= times[0] <= times[1] <= times[2] <= after
+    # stamped on arrival, before the latency: each later answer came at least 150 ms after it
+    assert times[2] - times[1] >= 0.15
+    assert after - times[2] >= 0.15
+
+
+def test_request_log_time_of_faulted_and_aborted_requests(emulator):
+    before = time.time()
+    emulator.configure(fail_next={"status": 503}, reset_next=1)
+    with pytest.raises(ConnectionResetError):
+        emulator.call("GET", "/stream")
+    assert emulator.call("GET", "/stream").status == 503
+    log = emulator.requests()
+    assert [e["status"] for e in log] == [0, 503]
+    assert before <= log[0]["time"] <= log[1]["time"] <= time.time()
 
 
 def test_request_log_query_is_raw(emulator):
@@ -111,7 +141,8 @@ def test_clear_requests(emulator):
 def test_patch_config_merges_and_returns_everything(emulator):
     before = emulator.config()
     after = emulator.configure(create_status=201, fail_next={"status": 503, "count": 2})
-    expected = dict(before, create_status=201, fail_next={"status": 503, "count": 2, "retry_after": None, "method": None})
+    expected = dict(before, create_status=201, fail_next={"status": 503, "count": 2, "retry_after": None, "method": None,
+                                                                 "code": None, "message": None, "userinfo": None})
     assert after == expected
     assert emulator.config() == expected
     assert emulator.configure()["create_status"] == 201
@@ -124,6 +155,10 @@ def test_patch_config_merges_and_returns_everything(emulator):
     {"fail_next": {"count": 1}}, {"fail_next": {"status": 200}}, {"fail_next": {"status": 429, "count": 0}},
     {"fail_next": {"status": 429, "bogus": 1}}, {"fail_next": "429"}, {"fail_next": {"status": 429, "method": "FETCH"}},
     {"fail_rate": {"status": 503}}, {"fail_rate": {"status": 503, "rate": 1.5}}, {"fail_rate": {"status": 503, "rate": 0}},
+    {"fail_next": {"status": 403, "code": "2003"}}, {"fail_next": {"status": 403, "code": True}},
+    {"fail_next": {"status": 403, "message": ""}}, {"fail_next": {"status": 403, "message": 7}},
+    {"fail_rate": {"status": 403, "rate": 1, "userinfo": ["x"]}}, {"fail_rate": {"status": 403, "rate": 1, "userinfo": "x"}},
+    {"org_enabled": "false"}, {"org_enabled": 0},
     {"reset_next": {"count": -1}}, {"drop_after_commit": {"count": 1, "method": "GET"}}, {"delay_next": {"count": 1}},
     {"no_such_switch": 1},
 ])
@@ -146,7 +181,7 @@ def test_fault_shorthands_and_methods_are_normalised(emulator):
     config = emulator.configure(reset_next=2, drop_after_commit=1, fail_next={"status": 429, "method": "post"})
     assert config["reset_next"] == {"count": 2, "method": None}
     assert config["drop_after_commit"] == {"count": 1}
-    assert config["fail_next"] == {"status": 429, "count": 1, "retry_after": None, "method": "POST"}
+    assert config["fail_next"] == {"status": 429, "count": 1, "retry_after": None, "method": "POST", "code": None, "message": None, "userinfo": None}
     assert emulator.configure(reset_next=None, drop_after_commit=None, fail_next=None)["reset_next"] is None
 
 

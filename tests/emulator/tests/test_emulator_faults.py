@@ -163,6 +163,72 @@ def test_fail_rate_429_method_filter_and_clear(emulator):
 
 
 # --------------------------------------------------------------------------
+# error bodies of fail_next / fail_rate
+# --------------------------------------------------------------------------
+
+ORG_NOT_ENABLED = {"status": 403, "code": 2003, "message": "Organisation is not enabled"}
+
+
+def test_fail_next_answers_a_given_bintu_error(emulator):
+    config = emulator.configure(fail_next=dict(ORG_NOT_ENABLED, count=2))
+    assert config["fail_next"] == dict(ORG_NOT_ENABLED, count=2, retry_after=None, method=None, userinfo=None)
+    for _i in range(2):
+        resp = emulator.call("POST", "/stream", {"tags": ["x"]})
+        assert resp.status == 403
+        assert resp.headers["content-type"] == "application/json; charset=utf-8"
+        # exactly the documented envelope: no userinfo unless given (like 2001), no fault marker
+        assert resp.json == {"error": {"message": "Organisation is not enabled", "code": 2003}}
+        assert "retry-after" not in resp.headers
+    assert emulator.streams() == []
+    assert emulator.call("POST", "/stream").status == 200
+    assert [e["status"] for e in emulator.requests()] == [403, 403, 200]
+
+
+def test_fail_next_error_with_userinfo(emulator):
+    emulator.configure(fail_next={"status": 400, "code": 1002, "message": "Parameter required",
+                                  "userinfo": {"required_parameter": "tags"}, "method": "PUT"})
+    assert emulator.call("GET", "/stream").status == 200
+    resp = emulator.call("PUT", "/stream/any/tag", {"tags": []})
+    assert resp.status == 400
+    assert resp.json == {"error": {"message": "Parameter required", "code": 1002,
+                                   "userinfo": {"required_parameter": "tags"}}}
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"code": 4711}, {"message": "Service Unavailable", "code": 4711}),
+    ({"message": "Try later"}, {"message": "Try later", "code": 503}),
+    ({"userinfo": {"why": "maintenance"}}, {"message": "Service Unavailable", "code": 503,
+                                            "userinfo": {"why": "maintenance"}}),
+    ({"code": None, "message": None, "userinfo": None}, {"message": "Service Unavailable", "code": 503,
+                                                         "userinfo": {"fault": "fail_next"}}),
+])
+def test_fail_next_error_parts_default_to_the_status(emulator, given, expected):
+    emulator.configure(fail_next=dict(given, status=503))
+    resp = emulator.call("GET", "/stream")
+    assert resp.status == 503 and resp.json == {"error": expected}
+
+
+def test_fail_rate_answers_a_given_bintu_error_with_retry_after(emulator):
+    emulator.configure(fail_rate={"status": 429, "rate": 0.5, "code": 4290, "message": "Rate limit exceeded",
+                                  "userinfo": {"limit": 10}})
+    statuses = []
+    for _i in range(4):
+        resp = emulator.call("GET", "/stream")
+        statuses.append(resp.status)
+        if resp.status == 429:
+            assert resp.json == {"error": {"message": "Rate limit exceeded", "code": 4290, "userinfo": {"limit": 10}}}
+            assert resp.headers["retry-after"] == "0"
+    assert statuses == [200, 429, 200, 429]
+
+
+def test_error_body_fault_from_command_line(emulator_factory):
+    emu = emulator_factory("--fail-next", json.dumps(dict(ORG_NOT_ENABLED, count=1)))
+    resp = emu.call("GET", "/organisation")
+    assert resp.status == 403 and resp.json == {"error": {"message": "Organisation is not enabled", "code": 2003}}
+    assert emu.call("GET", "/organisation").status == 200
+
+
+# --------------------------------------------------------------------------
 # connection reset
 # --------------------------------------------------------------------------
 
@@ -261,8 +327,8 @@ def test_faults_from_command_line(emulator_factory):
                            "--delay-next", '{"count": 1, "ms": 50, "method": "GET"}')
     config = emu.config()
     assert config["latency_ms"] == 30
-    assert config["fail_next"] == {"status": 429, "count": 1, "retry_after": 2, "method": None}
-    assert config["fail_rate"] == {"status": 500, "rate": 0.5, "retry_after": None, "method": "PUT"}
+    assert config["fail_next"] == {"status": 429, "count": 1, "retry_after": 2, "method": None, "code": None, "message": None, "userinfo": None}
+    assert config["fail_rate"] == {"status": 500, "rate": 0.5, "retry_after": None, "method": "PUT", "code": None, "message": None, "userinfo": None}
     assert config["reset_next"] == {"count": 1, "method": "DELETE"}
     assert config["drop_after_commit"] == {"count": 1}
     assert config["delay_next"] == {"count": 1, "ms": 50, "method": "GET"}

@@ -22,6 +22,7 @@ DEFAULT_SWITCHES = {
     "quantity_cap": None,
     "not_found_status": 404,
     "delete_status": 200,
+    "org_enabled": True,
 }
 DEFAULT_FAULTS = {
     "latency_ms": 0,
@@ -123,12 +124,43 @@ def test_delete_status_204(emulator):
     assert emulator.call("GET", "/stream/%s" % stream_id).status == 404
 
 
+def test_org_not_enabled(emulator, ladder_stream):
+    config = emulator.configure(org_enabled=False)
+    assert config["org_enabled"] is False
+    expected = {"error": {"message": "Organisation is not enabled", "code": 2003}}
+    for method, path, body in [("POST", "/stream", {"tags": ["x"]}), ("GET", "/stream", None),
+                               ("GET", "/stream/%s" % ladder_stream["id"], None),
+                               ("PUT", "/stream/%s/tag" % ladder_stream["id"], {"tags": []}),
+                               ("DELETE", "/stream/%s" % ladder_stream["id"], None),
+                               ("GET", "/organisation", None), ("PUT", "/organisation/webhook", {"webhook": None})]:
+        resp = emulator.call(method, path, body, auth="token" if method == "GET" else "key")
+        assert (resp.status, resp.json) == (403, expected), (method, path)
+    # credentials are checked first; unknown paths stay 404; nothing was changed
+    assert emulator.call("GET", "/stream", auth=None).status == 401
+    assert emulator.call("GET", "/nowhere").status == 404
+    assert emulator.call("GET", "/stream/%s?profile=player" % ladder_stream["id"], auth=None).status == 200
+    assert [s["tags"] for s in emulator.streams() if s["id"] == ladder_stream["id"]] == [["event:demo", "name:cam1"]]
+    assert len(emulator.streams()) == 3
+    emulator.configure(org_enabled=True)
+    assert emulator.call("GET", "/stream").status == 200
+
+
+def test_org_not_enabled_from_command_line(emulator_factory):
+    emu = emulator_factory("--org-enabled", "false")
+    assert emu.config() == dict(DEFAULT_SWITCHES, org_enabled=False, **DEFAULT_FAULTS)
+    assert emu.call("POST", "/stream").json["error"]["message"] == "Organisation is not enabled"
+    emu.configure(org_enabled=True)
+    assert emu.call("POST", "/stream").status == 200
+    emu.reset()
+    assert emu.config()["org_enabled"] is False
+
+
 def test_switches_from_command_line(emulator_factory):
     args = []
     for key, value in NON_DEFAULT_SWITCHES.items():
         args += ["--" + key.replace("_", "-"), str(value).lower() if isinstance(value, bool) else str(value)]
     emu = emulator_factory(*args)
-    assert emu.config() == dict(NON_DEFAULT_SWITCHES, **DEFAULT_FAULTS)
+    assert emu.config() == dict(DEFAULT_SWITCHES, **NON_DEFAULT_SWITCHES, **DEFAULT_FAULTS)
 
     created = emu.call("POST", "/stream", {"tags": ["b", "a"], "transcodes": [{"profile": "vtrans2-852x480x800x25"}]})
     assert created.status == 201 and created.json["tags"] == ["a", "b"]
@@ -145,7 +177,7 @@ def test_switches_from_command_line(emulator_factory):
 
     emu.configure(create_status=200, tag_order="request")
     emu.reset()
-    assert emu.config() == dict(NON_DEFAULT_SWITCHES, **DEFAULT_FAULTS)
+    assert emu.config() == dict(DEFAULT_SWITCHES, **NON_DEFAULT_SWITCHES, **DEFAULT_FAULTS)
 
 
 @pytest.mark.parametrize("flag, value", [("--create-status", "202"), ("--list-members", "yes"), ("--quantity-cap", "0"),
