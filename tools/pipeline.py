@@ -272,7 +272,8 @@ class Pipeline:
         # A fresh copy: ansible-lint installs the project into <project>/.ansible,
         # which must never be swept into sanity or the build.
         copy = self.copy()
-        run([venv_bin(DEFAULT_CORE, 'ansible-lint'), '--profile', 'production', '--strict'], cwd=copy)
+        run([venv_bin(DEFAULT_CORE, 'ansible-lint'), '--profile', 'production', '--strict', '--project-dir', copy],
+            cwd=copy)
 
     def stage_changelog_lint(self):
         require_venv(DEFAULT_CORE)
@@ -376,14 +377,15 @@ class Pipeline:
         log('')
         log('Stage timings')
         log('-' * (width + 24))
-        log('%-*s  %-8s  %9s' % (width, 'stage', 'status', 'seconds'))
+        row = '{:<%d}  {:<8}  {:>9}' % width
+        log(row.format('stage', 'status', 'seconds'))
         log('-' * (width + 24))
         total = 0.0
         for name, status, elapsed, note in self.results:
             total += elapsed
-            log('%-*s  %-8s  %9.1f' % (width, name, status, elapsed))
+            log(row.format(name, status, '%.1f' % elapsed))
         log('-' * (width + 24))
-        log('%-*s  %-8s  %9.1f' % (width, 'total', '', total))
+        log(row.format('total', '', '%.1f' % total))
         for name, status, elapsed, note in self.results:
             if status != 'ok':
                 log('%s: %s' % (name, note.splitlines()[0] if note else status))
