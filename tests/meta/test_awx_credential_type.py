@@ -8,7 +8,7 @@ import pytest
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from meta_helpers import env_fallbacks, module_argument_spec, render_awx_env
+from meta_helpers import REPO_ROOT, env_fallbacks, module_argument_spec, render_awx_env
 
 EXPECTED_ENV = {"BINTU_API_KEY", "BINTU_API_TOKEN", "BINTU_API_URL"}
 SECRET_INPUTS = {"api_key", "api_token"}
@@ -109,3 +109,12 @@ def test_module_docs_name_the_variables(module_docs, module_env):
 def test_rendered_injection(credential_type, inputs, expected):
     """What a job gets: the variable of the unused secret is set, but empty."""
     assert render_awx_env(credential_type, inputs) == expected
+
+
+def test_guide_describes_this_credential_type(credential_type):
+    guide = (REPO_ROOT / "docs" / "awx" / "README.md").read_text(encoding="utf-8")
+    assert credential_type["name"] in guide
+    for field in credential_type["inputs"]["fields"]:
+        assert "`%s`" % field["id"] in guide
+    for var in credential_type["injectors"]["env"]:
+        assert "`%s`" % var in guide
