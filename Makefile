@@ -28,7 +28,7 @@ help:
 	@echo "make lint         ansible-lint (production), antsibull-changelog lint, antsibull-docs lint"
 	@echo "make build        build the tarball, install it, ansible-doc every module, galaxy-importer"
 	@echo "make bench        full benchmark; make bench-smoke: its quick variant"
-	@echo "make changelog    regenerate CHANGELOG.rst from changelogs/ (antsibull-changelog generate)"
+	@echo "make changelog    rebuild changelogs/changelog.yaml + CHANGELOG.rst for galaxy.yml's version from all fragments"
 	@echo "make lock         re-resolve tools/constraints-*.txt from tools/requirements-*.txt"
 	@echo "make clean        remove virtualenvs and build output"
 
@@ -78,7 +78,7 @@ demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" bash tools/demo.sh
 
 changelog: venv
-	$(VENV)/bin/antsibull-changelog generate
+	bash tools/changelog.sh
 
 lock:
 	bash tools/lock.sh

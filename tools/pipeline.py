@@ -83,7 +83,8 @@ def run(cmd, core=DEFAULT_CORE, cwd=ROOT, env=None, capture=False, check=True):
     full_env = stage_env(core)
     if env:
         full_env.update(env)
-    log('$ ' + ' '.join(shlex.quote(str(c)) for c in cmd) + ('' if cwd == ROOT else '   (in %s)' % cwd))
+    shown = ['<script>' if '\n' in str(c) else shlex.quote(str(c)) for c in cmd]
+    log('$ ' + ' '.join(shown) + ('' if cwd == ROOT else '   (in %s)' % cwd))
     timeout = float(os.environ.get('PIPELINE_STAGE_TIMEOUT', '1500'))
     proc = subprocess.Popen(  # pylint: disable=consider-using-with
         [str(c) for c in cmd], cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
@@ -278,6 +279,15 @@ class Pipeline:
     def stage_changelog_lint(self):
         require_venv(DEFAULT_CORE)
         run([venv_bin(DEFAULT_CORE, 'antsibull-changelog'), 'lint'], cwd=self.copy())
+        code = ('import glob, os, yaml\n'
+                'data = yaml.safe_load(open("changelogs/changelog.yaml")) or {}\n'
+                'known = {f for r in (data.get("releases") or {}).values() for f in r.get("fragments", [])}\n'
+                'on_disk = {os.path.basename(p) for p in glob.glob("changelogs/fragments/*.y*ml")}\n'
+                'print(" ".join(sorted(on_disk - known)))\n')
+        dummy, pending = run([venv_bin(DEFAULT_CORE, 'python'), '-c', code], cwd=self.copy(), capture=True)
+        if pending.strip():
+            log('NOTE: fragments not yet in changelogs/changelog.yaml / CHANGELOG.rst: %s '
+                '(run `make changelog`)' % pending.strip())
 
     def stage_docs_lint(self):
         require_venv(DEFAULT_CORE)
