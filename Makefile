@@ -50,7 +50,7 @@ test:
 
 ci: test
 
-pytest: venv
+pytest: $(VENV)/.stamp
 	@$(PIPELINE) pytest
 
 sanity: venv
@@ -62,22 +62,22 @@ units: venv
 integration: venv
 	@$(PIPELINE) integration-2.19 integration-2.18
 
-lint: venv
+lint: $(VENV)/.stamp
 	@$(PIPELINE) ansible-lint changelog-lint docs-lint
 
-build: venv
+build: $(VENV)/.stamp
 	@$(PIPELINE) build galaxy-importer
 
-bench-smoke: venv
+bench-smoke: $(VENV)/.stamp
 	@$(PIPELINE) bench-smoke
 
-bench: venv
+bench: $(VENV)/.stamp
 	$(VENV)/bin/python tests/benchmark/bench.py
 
-demo: venv
+demo: $(VENV)/.stamp
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" bash tools/demo.sh
 
-changelog: venv
+changelog: $(VENV)/.stamp
 	bash tools/changelog.sh
 
 lock:
