@@ -29,6 +29,8 @@ def test_no_lint_rule_is_skipped():
             config = load_yaml(path) or {}
             for key in ("skip_list", "warn_list", "exclude_paths", "mock_modules", "mock_roles"):
                 assert not config.get(key), "%s sets %s" % (name, key)
+    for name in (".ansible-lint-ignore", ".config/ansible-lint-ignore.txt"):
+        assert not (REPO_ROOT / name).exists(), "%s lists ignored violations" % name
     offenders = []
     for path in repo_files("**/*.yml") + repo_files("**/*.yaml") + repo_files("**/*.j2"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
