@@ -128,10 +128,14 @@ def _hint(status, code, message, method, path):
     text = (message or '').lower()
     if status is None:
         return None
-    if 'not enabled' in text or code == 3002:
+    if 'not enabled' in text:
         return ('the organisation does not have the package for this feature enabled (for example transcoding for '
                 'transcodes): enable it for the organisation in the nanoStream Cloud dashboard or ask nanocosmos '
                 'support, or leave the feature out')
+    if code == 3002:
+        return ('Bintu does not offer this stream type or transcoding profile to the organisation: check the profile '
+                'names in transcodes against the profiles your organisation may use, and that the transcoding package is '
+                'enabled for it in the nanoStream Cloud dashboard')
     if status == 401:
         return ('the API key or token was not accepted: check api_key / api_token (environment BINTU_API_KEY / '
                 'BINTU_API_TOKEN) and api_url; a Bintu token expires and is revoked when its user renews the token key')

@@ -79,6 +79,13 @@ def _api_details(exc):
     return dict(api_error=exc.to_dict()) if isinstance(exc, BintuApiError) else {}
 
 
+def _about(desired, exc):
+    """An error message that names the stream it is about."""
+    if desired.get('name') is not None:
+        return "stream '%s': %s" % (desired['name'], exc)
+    return 'stream id %s: %s' % (desired['id'], exc)
+
+
 def _validated(module, validate):
     try:
         return validate(module.params)
@@ -106,7 +113,7 @@ def run_stream_module():
             observed = engine.single(desired['name'], engine.lookup(desired['name']))
         result = engine.run(desired, observed)
     except (BintuApiError, StreamError) as exc:
-        module.fail_json(msg=str(exc), changed=False, **_api_details(exc))
+        module.fail_json(msg=_about(desired, exc), changed=False, **_api_details(exc))
     finally:
         client.close()
     for text in engine.warnings:

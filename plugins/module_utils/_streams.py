@@ -94,9 +94,10 @@ def check_tags(tags, where='tags'):
         if _CONTROL.search(tag):
             raise BintuInputError('%s %r must not contain control characters such as line breaks' % (label, tag))
         if tag.lower().startswith(IDENTITY_PREFIX):
-            raise BintuInputError(
-                '%s %r starts with the reserved prefix %r: the collection stores the stream name in that tag; '
-                'set the name with the name option and rename this tag' % (label, tag, IDENTITY_PREFIX))
+            advice = ('scope tags select streams by what they share; use a tag such as event:<slug>'
+                      if where == 'scope_tags' else 'set the name with the name option and rename this tag')
+            raise BintuInputError('%s %r starts with the reserved prefix %r: the collection stores the stream name in '
+                                  'that tag; %s' % (label, tag, IDENTITY_PREFIX, advice))
         if tag in seen:
             raise BintuInputError('%s %r is listed twice: list each tag once' % (label, tag))
         seen.add(tag)
@@ -211,8 +212,12 @@ def desired_streams(params):
             raise BintuInputError('%s.name %r is already used by streams[%d]: stream names must be unique'
                                   % (label, name, names[name]))
         names[name] = index
-        tags = check_tags(entry.get('tags'), where='%s.tags' % label)
-        transcodes = entry.get('transcodes')
+        try:
+            tags = check_tags(entry.get('tags'), where='%s.tags' % label)
+            transcodes = entry.get('transcodes')
+            transcodes = check_transcodes(transcodes if transcodes is not None else [], where='%s.transcodes' % label)
+        except BintuInputError as exc:
+            raise BintuInputError("stream '%s': %s" % (name, exc)) from exc
         result.append(dict(
             name=name,
             id=None,
@@ -220,7 +225,7 @@ def desired_streams(params):
             tags=merge_unique(scope_tags, tags) if tags is not None else list(scope_tags),
             purge_tags=purge if tags is not None else False,
             purge_member_tags=purge,
-            transcodes=check_transcodes(transcodes if transcodes is not None else [], where='%s.transcodes' % label),
+            transcodes=transcodes,
             recreate=bool(params.get('recreate', False)),
             force=bool(params.get('force', False)),
         ))
