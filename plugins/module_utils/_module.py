@@ -93,11 +93,14 @@ def _validated(module, validate):
         module.fail_json(msg=str(exc))
 
 
-def _public(result):
+def _public(result, no_log):
     item = dict(name=result.get('name'), id=result.get('id'), action=result['action'],
                 changes=list(result.get('changes') or []), stream=result.get('stream'))
     if result['action'] in ('failed', 'kept_live'):
         item['msg'] = result.get('error')
+    if no_log:
+        # ansible-core 2.19 prints list entries of a no_log task unless each entry says so itself
+        item['_ansible_no_log'] = True
     return item
 
 
@@ -145,7 +148,7 @@ def run_streams_module():
     for text in engine.warnings:
         module.warn(text)
     summary = summarise(results)
-    output = dict(changed=any(r['action'] in CHANGING for r in results), results=[_public(r) for r in results],
+    output = dict(changed=any(r['action'] in CHANGING for r in results), results=[_public(r, module.no_log) for r in results],
                   summary=summary)
     if module._diff:
         before, after = {}, {}
@@ -156,8 +159,9 @@ def run_streams_module():
         output['diff'] = dict(before=before, after=after)
     kept = [r['name'] for r in results if r['action'] == 'kept_live']
     if kept:
-        module.warn('%d live stream(s) kept: %s. Stop their encoders and re-run, or set force=true to delete them '
-                    'while live' % (len(kept), ', '.join(str(n) for n in kept)))
+        names = '' if module.no_log else ': %s' % ', '.join(str(n) for n in kept)
+        module.warn('%d live stream(s) kept%s. Stop their encoders and re-run, or set force=true to delete them '
+                    'while live' % (len(kept), names))
     failures = [r for r in results if r['action'] == 'failed']
     if failures:
         reasons = '; '.join(r['error'] for r in failures)
