@@ -212,6 +212,7 @@ def test_example_event_check_rollout_rerun_teardown(ansible_playbook, emulator, 
                              env={"BINTU_API_URL": None, "BINTU_API_KEY": None, "ANSIBLE_SHOW_CUSTOM_STATS": "1"})
     assert writes(emulator) == []
     assert emulator.requests(), "the re-run must look the streams up"
+    assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=0\s", rerun.stdout), "the re-run must report no change"
     assert_no_secret(rerun, emulator)
     sheet2 = read_sheet(report_dir, event)
     assert sheet2["summary"]["unchanged"] == len(declared)
