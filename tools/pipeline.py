@@ -231,9 +231,11 @@ class Pipeline:
         if not present:
             raise StageFailed('no test suite found (%s)' % ', '.join(suites))
         workers = os.environ.get('PYTEST_WORKERS', 'auto')
-        cmd = [venv_bin(core, 'python'), '-m', 'pytest', '-p', 'no:cacheprovider', '-ra', '--durations=10']
+        cmd = [venv_bin(core, 'python'), '-m', 'pytest', '-p', 'no:cacheprovider', '-ra', '--durations=20']
         if workers not in ('0', ''):
-            cmd += ['-n', workers]
+            # loadscope: a module's tests share one worker, so module-scoped fixtures
+            # (several integration modules run their playbooks once per module) run once
+            cmd += ['-n', workers, '--dist', 'loadscope']
         cmd += shlex.split(os.environ.get('PYTEST_ARGS', '')) + present
         run(cmd, core=core)
 
