@@ -340,8 +340,9 @@ class Pipeline:
         with open(cfg, 'w', encoding='utf-8') as handle:
             handle.write('[galaxy-importer]\nRUN_ANSIBLE_DOC = True\nRUN_ANSIBLE_LINT = True\n'
                          'RUN_ANSIBLE_TEST = False\nRUN_FLAKE8 = False\nCHECK_REQUIRED_TAGS = False\n')
+        # cwd: the importer writes importer_result.json into the current directory
         dummy, out = run([venv_bin(DEFAULT_CORE, 'python'), '-m', 'galaxy_importer.main', self._tarball],
-                         env={'GALAXY_IMPORTER_CONFIG': cfg}, capture=True, check=False)
+                         cwd=self.work, env={'GALAXY_IMPORTER_CONFIG': cfg}, capture=True, check=False)
         problems = [line for line in out.splitlines() if re.match(r'^\s*(ERROR|WARNING)\b', line)
                     and 'is ignored: it is neither a file nor a directory' not in line]
         if dummy != 0:
