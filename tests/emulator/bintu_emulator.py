@@ -868,6 +868,7 @@ class App:
         self.control_token = control_token.encode("utf-8")
         self._log = deque(maxlen=REQUEST_LOG_MAX)
         self._log_lock = threading.Lock()
+        self._log_cleared = time.perf_counter()
 
     # -- request log ----------------------------------------------------------
 
@@ -880,7 +881,9 @@ class App:
         entry = {"method": method, "path": path, "query": query, "status": status,
                  "duration_ms": round((time.perf_counter() - started) * 1000.0, 3), "time": arrived}
         with self._log_lock:
-            self._log.append(entry)
+            # a request that arrived before the log was cleared belongs to the old log
+            if started >= self._log_cleared:
+                self._log.append(entry)
         return entry
 
     def log_entries(self):
@@ -892,6 +895,7 @@ class App:
         """Empty the request log."""
         with self._log_lock:
             self._log.clear()
+            self._log_cleared = time.perf_counter()
 
     # -- auth -----------------------------------------------------------------
 
