@@ -141,8 +141,9 @@ def test_clear_requests(emulator):
 def test_patch_config_merges_and_returns_everything(emulator):
     before = emulator.config()
     after = emulator.configure(create_status=201, fail_next={"status": 503, "count": 2})
-    expected = dict(before, create_status=201, fail_next={"status": 503, "count": 2, "retry_after": None, "method": None,
-                                                                 "code": None, "message": None, "userinfo": None})
+    fail_next = {"status": 503, "count": 2, "retry_after": None, "method": None,
+                 "code": None, "message": None, "userinfo": None}
+    expected = dict(before, create_status=201, fail_next=fail_next)
     assert after == expected
     assert emulator.config() == expected
     assert emulator.configure()["create_status"] == 201
