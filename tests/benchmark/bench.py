@@ -957,8 +957,8 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements,too-
         if args.single_tasks:
             try:
                 emulator.set_latency(0)
-                res["single_stream"] = single_stream(runner, emulator, args.single_tasks, args.runs,
-                                                    with_ping=not args.smoke)
+                res["single_stream"] = single_stream(
+                    runner, emulator, args.single_tasks, args.runs, with_ping=not args.smoke)
                 log("bench: per task: " + ", ".join(
                     "%s %.0f ms" % (case, res["single_stream"][case]["per_task_ms"])
                     for case in ("bintu_stream", "noop", "ping") if case in res["single_stream"]))
