@@ -234,7 +234,7 @@ results:
               description: RTMP ingest stream name.
               type: str
               returned: always
-              sample: XXXXX-YYYYY
+              sample: CD6xx-Kp3sQ
         playout:
           description: Playback endpoints, one entry per member of the stream group; index V(0) is the passthrough.
           type: dict
