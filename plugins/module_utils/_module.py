@@ -21,6 +21,13 @@ from ansible_collections.nanocosmos.bintu.plugins.module_utils._engine import (
     StreamError,
     summarise,
 )
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._handoff import (
+    FORMATS,
+    build_sheet,
+    sheet_paths,
+    sheet_rows,
+    write_sheet,
+)
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import (
     BintuInputError,
     desired_stream,
@@ -50,7 +57,15 @@ def streams_argument_spec():
         streams=dict(type='list', elements='dict', options=dict(
             name=dict(type='str', required=True),
             tags=dict(type='list', elements='raw'),
-            transcodes=dict(type='list', elements='raw', default=[]),
+            transcodes=dict(type='list', elements='raw'),
+            ladder=dict(type='str'),
+        )),
+        ladders=dict(type='dict'),
+        handoff=dict(type='dict', options=dict(
+            dir=dict(type='path', required=True),
+            name=dict(type='str', default='handoff'),
+            formats=dict(type='list', elements='str', default=list(FORMATS), choices=list(FORMATS)),
+            title=dict(type='str'),
         )),
         scope_tags=dict(type='list', elements='raw', required=True),
         prune=dict(type='bool', default=False),
@@ -148,8 +163,10 @@ def run_streams_module():
     for text in engine.warnings:
         module.warn(text)
     summary = summarise(results)
-    output = dict(changed=any(r['action'] in CHANGING for r in results), results=[_public(r, module.no_log) for r in results],
-                  summary=summary)
+    public = [_public(r, module.no_log) for r in results]
+    output = dict(changed=any(r['action'] in CHANGING for r in results), results=public, summary=summary)
+    if params['handoff']:
+        output['handoff'] = _handoff(module, scope_tags, desired_list, public, summary)
     if module._diff:
         before, after = {}, {}
         for result in results:
@@ -167,6 +184,25 @@ def run_streams_module():
         reasons = '; '.join(r['error'] for r in failures)
         module.fail_json(msg='%d of %d streams failed: %s' % (len(failures), len(results), reasons), **output)
     module.exit_json(**output)
+
+
+def _handoff(module, scope_tags, desired_list, results, summary):
+    """Write the hand-off sheet (not in check mode). Returns the paths of its files."""
+    options = module.params['handoff']
+    paths = sheet_paths(options['dir'], options['name'], options['formats'])
+    if module.check_mode:
+        return dict(written=False, files=[path for dummy, path in paths])
+    rows = sheet_rows(results, labels=dict((d['name'], d['ladder']) for d in desired_list),
+                      ladders=module.params['ladders'])
+    sheet = build_sheet(options['title'] or ', '.join(scope_tags), module.params['state'], scope_tags,
+                        module.check_mode, summary, rows)
+    try:
+        files = write_sheet(sheet, options['dir'], options['name'], options['formats'])
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='the streams were converged, but the hand-off sheet could not be written to %s: %s. '
+                             'Fix handoff.dir (or its permissions) and re-run' % (options['dir'], exc),
+                         changed=any(r['action'] in CHANGING for r in results), results=results, summary=summary)
+    return dict(written=True, files=files)
 
 
 def run_info_module():

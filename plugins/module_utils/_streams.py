@@ -201,6 +201,7 @@ def desired_streams(params):
         raise BintuInputError('streams is empty: list the streams to converge (or use state=absent to delete '
                               'every stream in scope_tags, or prune=true to delete every stream in scope)')
     purge = bool(params.get('purge_tags', True))
+    ladders = check_ladders(params.get('ladders'))
     result = []
     names = {}
     for index, entry in enumerate(streams):
@@ -214,8 +215,8 @@ def desired_streams(params):
         names[name] = index
         try:
             tags = check_tags(entry.get('tags'), where='%s.tags' % label)
-            transcodes = entry.get('transcodes')
-            transcodes = check_transcodes(transcodes if transcodes is not None else [], where='%s.transcodes' % label)
+            ladder, transcodes = _ladder_of(entry, ladders, label)
+            transcodes = check_transcodes(transcodes, where='%s.transcodes' % label)
         except BintuInputError as exc:
             raise BintuInputError("stream '%s': %s" % (name, exc)) from exc
         result.append(dict(
@@ -228,8 +229,36 @@ def desired_streams(params):
             transcodes=transcodes,
             recreate=bool(params.get('recreate', False)),
             force=bool(params.get('force', False)),
+            ladder=ladder,
         ))
     return scope_tags, result
+
+
+def check_ladders(ladders):
+    """Validate named ladders: {name: [profile, ...]}. Returns them as given (an empty dict for None)."""
+    if ladders is None:
+        return {}
+    if not isinstance(ladders, dict):
+        raise BintuInputError('ladders must map ladder names to lists of profiles, for example '
+                              '{sd: [vtrans2-852x480x800x25, vtrans2-640x360x400x25], passthrough: []}')
+    for name in sorted(ladders, key=str):
+        check_transcodes(ladders[name] if ladders[name] is not None else [], where='ladders.%s' % name)
+    return dict((str(name), ladders[name] or []) for name in ladders)
+
+
+def _ladder_of(entry, ladders, label):
+    """(ladder label, transcodes) of a streams entry: a named ladder, or 'custom' for its own transcodes."""
+    ladder, transcodes = entry.get('ladder'), entry.get('transcodes')
+    if ladder is None:
+        return ('passthrough', []) if transcodes is None else ('custom', transcodes)
+    if transcodes is not None:
+        raise BintuInputError("%s sets both ladder and transcodes: set one of them ('ladder' names one of "
+                              "ladders, 'transcodes' lists profiles)" % label)
+    if ladder not in ladders:
+        known = ', '.join(sorted(ladders)) or 'none (the ladders option is not set)'
+        raise BintuInputError('%s.ladder %r is not one of ladders; known ladders: %s. Fix the name or add the '
+                              'ladder to ladders' % (label, ladder, known))
+    return ladder, ladders[ladder]
 
 
 def info_filters(params):

@@ -64,10 +64,58 @@ options:
         description:
           - The ABR ladder, as in O(nanocosmos.bintu.bintu_stream#module:transcodes) - profile names or dicts with
             C(profile) and C(tags), highest bitrate first, each bitrate strictly lower than the one before.
-          - An empty list means a stream without transcodes.
+          - An empty list, or neither O(streams[].transcodes) nor O(streams[].ladder), means a stream without
+            transcodes.
+          - Mutually exclusive with O(streams[].ladder).
         type: list
         elements: raw
-        default: []
+      ladder:
+        description:
+          - The name of one of O(ladders), as the stream's ABR ladder.
+          - Mutually exclusive with O(streams[].transcodes).
+        type: str
+  ladders:
+    description:
+      - Named ABR ladders, for example V({sd: [vtrans2-852x480x800x25, vtrans2-640x360x400x25], passthrough: []}).
+        Each is a list as in O(streams[].transcodes) and is checked even when no stream uses it.
+      - O(streams[].ladder) picks one by name. The hand-off sheet (O(handoff)) shows the ladder name of each stream,
+        V(custom) for streams with their own O(streams[].transcodes), and for streams that are not in O(streams)
+        (pruned, torn down) the name of the ladder their transcodes match.
+    type: dict
+  handoff:
+    description:
+      - Write a hand-off sheet for encoder operators after the run - per stream the ladder, the RTMP ingest URL and
+        stream name, and the H5Live and HLS playback of every rendition; with the run summary and the reason of
+        each failed stream.
+      - The files are written on the host the module runs on, with mode C(0600) in a directory with mode C(0700):
+        an ingest stream name is all it takes to publish to a stream. Each file is replaced as a whole.
+      - The sheet is written even when streams failed. In check mode nothing is written.
+      - Writing the sheet does not count as a change.
+    type: dict
+    suboptions:
+      dir:
+        description:
+          - The directory of the sheet. It is created if missing, and its mode is set to C(0700).
+        type: path
+        required: true
+      name:
+        description:
+          - The file name of the sheet without extension; the files are C(<name>.md), C(<name>.csv) and
+            C(<name>.json).
+        type: str
+        default: handoff
+      formats:
+        description:
+          - The formats to write. V(json) holds everything, including the run summary.
+        type: list
+        elements: str
+        choices: [markdown, csv, json]
+        default: [markdown, csv, json]
+      title:
+        description:
+          - What the sheet is about, shown in its heading, for example the event V(summit-2027).
+          - Defaults to O(scope_tags).
+        type: str
   scope_tags:
     description:
       - Tags that mark every stream of this call, for example V(event:summit-2027). At least one is required.
@@ -137,6 +185,21 @@ EXAMPLES = r"""
   loop: "{{ rollout.results }}"
   loop_control:
     label: "{{ item.name }}"
+
+- name: Roll out an event with named ladders and write the hand-off sheet for the encoder operators
+  nanocosmos.bintu.bintu_streams:
+    scope_tags: [event:summit-2027]
+    ladders:
+      hd: [vtrans2-1280x720x1600x25, vtrans2-852x480x800x25, vtrans2-640x360x400x25]
+      sd: [vtrans2-852x480x800x25, vtrans2-640x360x400x25]
+    streams:
+      - name: summit-2027/keynote
+        ladder: hd
+      - name: summit-2027/track-1
+        ladder: sd
+    handoff:
+      dir: /srv/events/summit-2027
+      title: summit-2027
 
 - name: Tear the event down, keeping streams that are still live
   nanocosmos.bintu.bintu_streams:
@@ -414,6 +477,22 @@ summary:
     absent:
       description: Streams to delete that did not exist.
       type: int
+      returned: always
+handoff:
+  description: The hand-off sheet of O(handoff).
+  type: dict
+  returned: when O(handoff) is set
+  sample: {written: true, files: [/srv/events/summit-2027/handoff.md, /srv/events/summit-2027/handoff.csv,
+                                  /srv/events/summit-2027/handoff.json]}
+  contains:
+    written:
+      description: Whether the files were written; V(false) in check mode.
+      type: bool
+      returned: always
+    files:
+      description: The paths of the sheet's files (those that would be written, in check mode).
+      type: list
+      elements: str
       returned: always
 """
 
