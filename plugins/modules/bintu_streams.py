@@ -76,8 +76,8 @@ options:
         type: str
   ladders:
     description:
-      - Named ABR ladders, for example V({sd: [vtrans2-852x480x800x25, vtrans2-640x360x400x25], passthrough: []}).
-        Each is a list as in O(streams[].transcodes) and is checked even when no stream uses it.
+      - Named ABR ladders, a dict from ladder name to a list as in O(streams[].transcodes) (see the examples).
+        Every ladder is checked, even one that no stream uses.
       - O(streams[].ladder) picks one by name. The hand-off sheet (O(handoff)) shows the ladder name of each stream,
         V(custom) for streams with their own O(streams[].transcodes), and for streams that are not in O(streams)
         (pruned, torn down) the name of the ladder their transcodes match.
@@ -87,7 +87,7 @@ options:
       - Write a hand-off sheet for encoder operators after the run - per stream the ladder, the RTMP ingest URL and
         stream name, and the H5Live and HLS playback of every rendition; with the run summary and the reason of
         each failed stream.
-      - The files are written on the host the module runs on, with mode C(0600) in a directory with mode C(0700):
+      - The files are written on the host the module runs on, with mode C(0600) in a directory with mode C(0700), because
         an ingest stream name is all it takes to publish to a stream. Each file is replaced as a whole.
       - The sheet is written even when streams failed. In check mode nothing is written.
       - Writing the sheet does not count as a change.

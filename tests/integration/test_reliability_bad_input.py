@@ -118,11 +118,11 @@ CASES = [
     ("role-ladder-not-a-list", "role", "a custom ladder that is a string, not a list",
      {"event_rollout_custom_ladders": {"mobile": "vtrans2-640x360x400x25"},
       "event_rollout_streams": [{"name": "a", "ladder": "mobile"}]}, ["mobile", "must each be a list"]),
-    # the role must say which declared stream (or ladder) is wrong, not only bintu_streams' list index
+    # the role must say which declared ladder (or stream) is wrong, not only bintu_streams' list index
     ("role-rising-custom-ladder", "role", "a custom ladder with rising bitrate",
      {"event_rollout_custom_ladders": {"mobile": UP},
       "event_rollout_streams": [{"name": "hall-b"}, {"name": "hall-x", "ladder": "mobile"}]},
-     ["must have a lower bitrate", "order the ladder", "hall-x"]),
+     ["ladders.mobile[1]", "must have a lower bitrate", "order the ladder"]),
     ("role-malformed-profile", "role", "a malformed profile in a stream's transcodes",
      {"event_rollout_streams": [{"name": "hall-b"}, {"name": "hall-x", "transcodes": ["vtrans9-1x1"]}]},
      ["'vtrans9-1x1' is not a valid transcoding profile name", "hall-x"]),
