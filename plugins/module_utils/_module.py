@@ -179,10 +179,12 @@ def run_streams_module():
         names = '' if module.no_log else ': %s' % ', '.join(str(n) for n in kept)
         module.warn('%d live stream(s) kept%s. Stop their encoders and re-run, or set force=true to delete them '
                     'while live' % (len(kept), names))
-    failures = [r for r in results if r['action'] == 'failed']
-    if failures:
-        reasons = '; '.join(r['error'] for r in failures)
-        module.fail_json(msg='%d of %d streams failed: %s' % (len(failures), len(results), reasons), **output)
+    reasons = [r['error'] for r in results if r['action'] == 'failed']
+    # the raw API objects behind the results are not returned: free them before the result is copied for output
+    del results[:]
+    if reasons:
+        module.fail_json(msg='%d of %d streams failed: %s' % (len(reasons), len(public), '; '.join(reasons)),
+                         **output)
     module.exit_json(**output)
 
 
