@@ -13,7 +13,6 @@ import json
 import random
 import threading
 import time
-import traceback
 
 try:
     from urllib.parse import quote, urlparse
@@ -21,21 +20,14 @@ except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
     from urlparse import urlparse  # type: ignore
 
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-    from requests import exceptions as requests_exceptions
-except ImportError:
-    requests = None
-    requests_exceptions = None
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-
-try:
-    from urllib3 import exceptions as urllib3_exceptions
-except ImportError:
-    urllib3_exceptions = None
-
-HAS_REQUESTS = requests is not None
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._http import (
+    ConnectError,
+    InvalidUrl,
+    ReadTimeout,
+    Session,
+    TlsError,
+    TransportError,
+)
 
 COLLECTION_VERSION = '1.0.0'
 USER_AGENT = 'nanocosmos.bintu/%s' % COLLECTION_VERSION
@@ -95,9 +87,6 @@ def connection_errors(params):
 
 def client_from_module(module, **kwargs):
     """Build a BintuClient from the connection options of an AnsibleModule; fail the module on bad options."""
-    if not HAS_REQUESTS:
-        from ansible.module_utils.basic import missing_required_lib
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     errors = connection_errors(module.params)
     if errors:
         module.fail_json(msg='; '.join(errors))
@@ -285,7 +274,7 @@ def unwrap_object(data):
 
 
 class BintuClient:
-    """Thread-safe Bintu API client: one requests.Session per thread, retries, shared rate limit."""
+    """Thread-safe Bintu API client: one kept-alive connection per thread, retries, shared rate limit."""
 
     def __init__(self, api_url, api_key=None, api_token=None, timeout=30.0, retries=3, rate_limit=0.0,
                  validate_certs=True, session_factory=None, sleep=time.sleep, clock=time.monotonic,
@@ -315,7 +304,7 @@ class BintuClient:
     def _session(self):
         session = getattr(self._local, 'session', None)
         if session is None:
-            session = self._session_factory() if self._session_factory else requests.Session()
+            session = self._session_factory() if self._session_factory else Session()
             headers = {
                 'User-Agent': USER_AGENT,
                 'Accept': 'application/json',
@@ -389,31 +378,13 @@ class BintuClient:
     @staticmethod
     def _never_sent(exc):
         """True when the request cannot have reached the server (no connection was made)."""
-        if isinstance(exc, requests_exceptions.ConnectTimeout):
-            return True
-        if isinstance(exc, requests_exceptions.ConnectionError) and urllib3_exceptions is not None:
-            seen = set()
-            todo = [exc]
-            while todo:
-                item = todo.pop()
-                if item is None or id(item) in seen:
-                    continue
-                seen.add(id(item))
-                if isinstance(item, urllib3_exceptions.NewConnectionError):
-                    return True
-                if isinstance(item, ConnectionRefusedError):
-                    return True
-                todo.append(getattr(item, 'reason', None))
-                todo.extend(a for a in getattr(item, 'args', ()) if isinstance(a, BaseException))
-                todo.append(item.__cause__)
-                todo.append(item.__context__)
-        return False
+        return isinstance(exc, ConnectError)
 
     def _transport_error(self, exc, method, path, attempts, cls=BintuApiError):
-        if isinstance(exc, requests_exceptions.Timeout) and not isinstance(exc, requests_exceptions.ConnectTimeout):
+        if isinstance(exc, ReadTimeout):
             message = 'no answer within api_timeout (%s s)' % self.timeout
             hint = 'the API is slow or unreachable: raise api_timeout or try again later'
-        elif isinstance(exc, requests_exceptions.SSLError):
+        elif isinstance(exc, TlsError):
             message = 'TLS error: %s' % _short(str(exc), 300)
             hint = 'check api_url; for a server with a self-signed certificate set validate_certs to false'
         elif self._never_sent(exc):
@@ -440,13 +411,13 @@ class BintuClient:
             try:
                 response = self._session().request(method, url, params=params, data=data, timeout=self.timeout,
                                                    allow_redirects=False)
-            except (requests_exceptions.InvalidURL, requests_exceptions.MissingSchema,
-                    requests_exceptions.InvalidSchema) as exc:
+            except InvalidUrl as exc:
                 raise self._error(BintuApiError, message='invalid api_url: %s' % exc, method=method, path=path,
-                                  hint='set api_url to an http(s) URL such as %s' % DEFAULT_API_URL)
-            except requests_exceptions.SSLError as exc:
+                                  hint='set api_url to an http(s) URL such as %s (and any proxy in http_proxy / '
+                                       'https_proxy to an http:// URL)' % DEFAULT_API_URL)
+            except TlsError as exc:
                 raise self._transport_error(exc, method, path, attempt + 1)
-            except requests_exceptions.RequestException as exc:
+            except TransportError as exc:
                 if method == 'POST' and not self._never_sent(exc):
                     raise self._transport_error(exc, method, path, attempt + 1, cls=BintuOutcomeUnknown)
                 last_error = self._transport_error(exc, method, path, attempt + 1)
@@ -474,7 +445,7 @@ class BintuClient:
         if response.status_code == 204 or not content or not content.strip():
             return None
         try:
-            return json.loads(content.decode('utf-8'))
+            return json.loads(content)
         except (ValueError, UnicodeDecodeError):
             raise self._error(BintuApiError, status=response.status_code, method=method, path=path,
                               message='the answer is not JSON: %s' % _short(content.decode('utf-8', 'replace'), 200),

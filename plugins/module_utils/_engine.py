@@ -273,7 +273,7 @@ class Engine:
             if error is not None:
                 return failed(desired['name'], error)
             try:
-                return self.run(desired, observed, verify=False)
+                return slim(self.run(desired, observed, verify=False))
             except (BintuApiError, StreamError) as exc:
                 return failed(desired['name'], exc, observed)
 
@@ -311,7 +311,9 @@ class Engine:
                 self._created_result(desired, result, final)
             except (BintuApiError, StreamError) as exc:
                 result.update(failed(desired['name'], exc, None, keep_changes=result))
-            return result
+            # the raw answer of the create is not needed any more
+            result.pop('created', None)
+            return slim(result)
 
         self._map(verify, created)
 
@@ -327,7 +329,7 @@ class Engine:
             def delete(obj):
                 desired = dict(name=stream_name(obj), id=obj.get('id'), state='absent', force=force)
                 try:
-                    return self.run(desired, obj)
+                    return slim(self.run(desired, obj))
                 except (BintuApiError, StreamError) as exc:
                     return failed(desired['name'], exc, obj)
 
@@ -386,6 +388,13 @@ def group_by_name(listing):
             if name is not None:
                 by_name.setdefault(name, []).append(obj)
     return by_name
+
+
+def slim(result):
+    """Drop what a bulk run does not report (steps with their request bodies, the plan's views) to save memory."""
+    for key in ('steps', 'observed', 'predicted'):
+        result.pop(key, None)
+    return result
 
 
 def failed(name, exc, observed=None, keep_changes=None):

@@ -10,10 +10,8 @@ import json
 import threading
 
 import pytest
-import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from ansible_collections.nanocosmos.bintu.plugins.module_utils import _api
+from ansible_collections.nanocosmos.bintu.plugins.module_utils import _api, _http
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import (
     BintuApiError,
     BintuClient,
@@ -44,12 +42,11 @@ def make_client(script, **kwargs):
 
 
 def refused():
-    return requests.exceptions.ConnectionError(
-        MaxRetryError(None, '/stream', reason=NewConnectionError(None, 'Connection refused')))
+    return _http.ConnectError('bintu.test:80: [Errno 111] Connection refused')
 
 
 def reset():
-    return requests.exceptions.ConnectionError(ProtocolError('Connection aborted.', ConnectionResetError(104, 'reset')))
+    return _http.ConnectionBroken('bintu.test:80: [Errno 104] Connection reset by peer')
 
 
 # -- headers and parsing ---------------------------------------------------
@@ -229,7 +226,7 @@ def test_post_is_retried_on_429_and_refused_connection():
 
 @pytest.mark.parametrize('failure', [
     FakeResponse(500), FakeResponse(502), FakeResponse(503), FakeResponse(504),
-    requests.exceptions.ReadTimeout('read timed out'),
+    _http.ReadTimeout('read timed out'),
     reset(),
 ])
 def test_post_failure_that_may_have_reached_the_server_is_outcome_unknown(failure):
@@ -241,7 +238,7 @@ def test_post_failure_that_may_have_reached_the_server_is_outcome_unknown(failur
 
 
 def test_post_connect_timeout_is_retried():
-    client, session, dummy = make_client([requests.exceptions.ConnectTimeout('connect'), FakeResponse(200, {'id': 'n'})])
+    client, session, dummy = make_client([_http.ConnectError('bintu.test:80: connect timed out'), FakeResponse(200, {'id': 'n'})])
     assert client.create_stream({}) == {'id': 'n'}
 
 
@@ -251,14 +248,14 @@ def test_post_connect_timeout_is_retried():
     ('DELETE', lambda c: c.delete_stream('a')),
 ])
 def test_idempotent_methods_retry_connection_errors_and_timeouts(method, call):
-    client, session, dummy = make_client([reset(), requests.exceptions.ReadTimeout('slow'), refused(),
+    client, session, dummy = make_client([reset(), _http.ReadTimeout('slow'), refused(),
                                           FakeResponse(200, {'id': 'a'})])
     call(client)
     assert [c['method'] for c in session.calls] == [method] * 4
 
 
 def test_timeout_message_names_the_option():
-    client, dummy, dummy2 = make_client([requests.exceptions.ReadTimeout('slow')], retries=0, timeout=2.0)
+    client, dummy, dummy2 = make_client([_http.ReadTimeout('slow')], retries=0, timeout=2.0)
     with pytest.raises(BintuApiError) as exc:
         client.list_streams()
     assert 'api_timeout (2.0 s)' in str(exc.value)

@@ -59,14 +59,6 @@ def test_bad_input_fails_before_any_request(monkeypatch, capsys, args, fragment)
     assert KEY not in str(result)
 
 
-def test_missing_requests_is_reported(monkeypatch, capsys):
-    monkeypatch.setattr(_api, 'HAS_REQUESTS', False)
-    result, recorder = run_module(monkeypatch, capsys, bintu_stream.main, dict(CONN, name='a'))
-    assert result['failed'] is True
-    assert 'requests' in result['msg'] and 'Python library' in result['msg']
-    assert recorder.calls == []
-
-
 def test_create_sends_lookup_post_and_verification(monkeypatch, capsys):
     created = make_stream('p1', ['name:show', 'a'], ladder=[('m1', HD, [])])
     answers = [[], created, [created]]
