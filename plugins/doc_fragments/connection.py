@@ -61,9 +61,12 @@ options:
       - Set to V(false) only for a test system with a self-signed certificate; the module then prints a warning.
     type: bool
     default: true
-requirements:
-  - requests
 notes:
+  - The modules need no Python library besides ansible-core. They keep one connection per worker open and accept
+    gzip answers.
+  - A proxy is taken from the environment of the module, as curl does - C(https_proxy) for an C(https://) O(api_url)
+    (C(http_proxy) for C(http://)), else C(all_proxy), unless C(no_proxy) names the host. Only C(http://) proxy URLs
+    are supported; C(user:password@) in the proxy URL is sent as basic proxy authentication.
   - Streams are identified by name through the identity tag C(name:<name>) on the stream (the passthrough of a
     stream group). Tags starting with C(name:), in any letter case, are reserved for it.
 seealso:

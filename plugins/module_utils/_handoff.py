@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 
-FORMATS = dict(markdown='md', csv='csv', json='json')
+FORMATS = dict(markdown='md', csv='csv', json='json')  # the keys are _module.SHEET_FORMATS
 CSV_FIELDS = ('event', 'stream', 'ladder', 'profiles', 'state', 'last_run', 'id', 'rtmp_ingest_url',
               'rtmp_streamname', 'h5live_websocket_url', 'h5live_streamnames', 'hls_urls', 'message')
 COUNTS = ('total', 'created', 'updated', 'unchanged', 'recreated', 'deleted', 'kept_live', 'failed')

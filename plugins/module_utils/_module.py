@@ -21,19 +21,16 @@ from ansible_collections.nanocosmos.bintu.plugins.module_utils._engine import (
     StreamError,
     summarise,
 )
-from ansible_collections.nanocosmos.bintu.plugins.module_utils._handoff import (
-    FORMATS,
-    build_sheet,
-    sheet_paths,
-    sheet_rows,
-    write_sheet,
-)
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import (
     BintuInputError,
     desired_stream,
     desired_streams,
     info_filters,
 )
+
+
+# the formats of the hand-off sheet (module_utils._handoff, imported only when a sheet is written)
+SHEET_FORMATS = ('markdown', 'csv', 'json')
 
 
 def stream_argument_spec():
@@ -64,7 +61,7 @@ def streams_argument_spec():
         handoff=dict(type='dict', options=dict(
             dir=dict(type='path', required=True),
             name=dict(type='str', default='handoff'),
-            formats=dict(type='list', elements='str', default=list(FORMATS), choices=list(FORMATS)),
+            formats=dict(type='list', elements='str', default=list(SHEET_FORMATS), choices=list(SHEET_FORMATS)),
             title=dict(type='str'),
         )),
         scope_tags=dict(type='list', elements='raw', required=True),
@@ -190,6 +187,13 @@ def run_streams_module():
 
 def _handoff(module, scope_tags, desired_list, results, summary):
     """Write the hand-off sheet (not in check mode). Returns the paths of its files."""
+    from ansible_collections.nanocosmos.bintu.plugins.module_utils._handoff import (
+        build_sheet,
+        sheet_paths,
+        sheet_rows,
+        write_sheet,
+    )
+
     options = module.params['handoff']
     paths = sheet_paths(options['dir'], options['name'], options['formats'])
     if module.check_mode:

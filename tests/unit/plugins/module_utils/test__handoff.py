@@ -93,3 +93,8 @@ def test_write_sheet_replaces_files_and_tightens_the_directory(tmp_path):
     assert directory.stat().st_mode & 0o777 == 0o700
     assert sorted(p.name for p in directory.iterdir()) == ['ev.json', 'ev.md']
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in directory.iterdir())
+
+
+def test_the_module_offers_every_format():
+    from ansible_collections.nanocosmos.bintu.plugins.module_utils import _module
+    assert tuple(_handoff.FORMATS) == _module.SHEET_FORMATS
