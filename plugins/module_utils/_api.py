@@ -273,6 +273,19 @@ def unwrap_object(data):
     return None
 
 
+BRIEF_KEYS = ('id', 'streamgroup', 'state', 'created_at', 'tags')
+BRIEF_MARK = '_brief'
+
+
+def _brief(obj):
+    """json object_hook: a stream object (it has ingest or playout) shrinks to the keys that identify it."""
+    if 'playout' in obj or 'ingest' in obj:
+        brief = dict((k, obj[k]) for k in BRIEF_KEYS if k in obj)
+        brief[BRIEF_MARK] = True
+        return brief
+    return obj
+
+
 class BintuClient:
     """Thread-safe Bintu API client: one kept-alive connection per thread, retries, shared rate limit."""
 
@@ -395,7 +408,7 @@ class BintuClient:
             hint = 'the connection broke; a re-run continues where this one stopped'
         return self._error(cls, message=message, method=method, path=path, hint=hint, attempts=attempts)
 
-    def request(self, method, path, params=None, body=None):
+    def request(self, method, path, params=None, body=None, object_hook=None):
         """Send one API call with retries; return the parsed JSON body (None when empty)."""
         method = method.upper()
         url = self.base_url + path
@@ -425,7 +438,7 @@ class BintuClient:
                 continue
             status = response.status_code
             if 200 <= status < 300:
-                return self._parse(response, method, path)
+                return self._parse(response, method, path, object_hook)
             if status == 429:
                 last_error = self._http_error(response, method, path, attempt + 1)
                 retry_after = _parse_retry_after(response.headers.get('Retry-After'))
@@ -440,12 +453,12 @@ class BintuClient:
             raise self._http_error(response, method, path, attempt + 1)
         raise last_error
 
-    def _parse(self, response, method, path):
+    def _parse(self, response, method, path, object_hook=None):
         content = response.content
         if response.status_code == 204 or not content or not content.strip():
             return None
         try:
-            return json.loads(content)
+            return json.loads(content, object_hook=object_hook)
         except (ValueError, UnicodeDecodeError):
             raise self._error(BintuApiError, status=response.status_code, method=method, path=path,
                               message='the answer is not JSON: %s' % _short(content.decode('utf-8', 'replace'), 200),
@@ -457,14 +470,18 @@ class BintuClient:
     def stream_path(stream_id, suffix=''):
         return '/stream/%s%s' % (quote(str(stream_id), safe=''), suffix)
 
-    def list_streams(self, tags=None, quantity=None, state=None):
-        """GET /stream filtered by tags (AND) and state; always a list."""
+    def list_streams(self, tags=None, quantity=None, state=None, brief=False):
+        """GET /stream filtered by tags (AND) and state; always a list.
+
+        brief: keep only what identifies each stream (BRIEF_KEYS, and BRIEF_MARK set to True), dropping
+        ingest and playout while the answer is parsed; a large listing then costs a fraction of the memory.
+        """
         params = [('tags[]', t) for t in (tags or [])]
         if state:
             params.append(('state', state))
         if quantity:
             params.append(('quantity', str(int(quantity))))
-        data = self.request('GET', '/stream', params=params or None)
+        data = self.request('GET', '/stream', params=params or None, object_hook=_brief if brief else None)
         items = unwrap_list(data)
         if items is None:
             raise self._error(BintuApiError, status=200, method='GET', path='/stream',

@@ -11,7 +11,7 @@ __metaclass__ = type
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import BintuApiError, BintuOutcomeUnknown
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import BRIEF_MARK, BintuApiError, BintuOutcomeUnknown
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import (
     fill_member_tags,
     identity_tag,
@@ -230,6 +230,7 @@ class Engine:
     def finish_create(self, desired, result, matches):
         info = result['created']
         final, notes = self.settle(desired, info['obj'], info['ours'], matches)
+        final = self.whole(final, info['obj'])
         if notes:
             converged = self.converge_kept(desired, final)
             result['action'] = 'updated'
@@ -238,6 +239,18 @@ class Engine:
             result['id'] = final.get('id')
             result['settled'] = True
         return final
+
+    def whole(self, obj, created=None):
+        """The complete object of a stream seen in a brief listing: the create's answer if it is that stream,
+        else fetched."""
+        if not obj or not obj.get(BRIEF_MARK):
+            return obj
+        if created and created.get('id') == obj.get('id'):
+            return created
+        fetched = self.client.get_stream(obj.get('id'))
+        if fetched is None or is_deleted(fetched):
+            raise StreamError('stream %s was listed but is gone now; re-run' % obj.get('id'))
+        return fetched
 
     def _created_result(self, desired, result, final):
         if result.get('settled'):
@@ -292,7 +305,7 @@ class Engine:
     def _verify_bulk(self, scope_tags, quantity, created):
         """One fresh scope listing for all creates; names it does not show are looked up one by one."""
         try:
-            listing = self.client.list_streams(tags=scope_tags, quantity=quantity)
+            listing = self.client.list_streams(tags=scope_tags, quantity=quantity, brief=True)
         except BintuApiError:
             listing = []
         by_name = group_by_name(listing)

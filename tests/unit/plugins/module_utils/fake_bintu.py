@@ -7,9 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import threading
 
-from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import BintuApiError, BintuOutcomeUnknown
+from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import BintuApiError, BintuOutcomeUnknown, _brief
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import parse_profile
 
 
@@ -80,7 +81,7 @@ class FakeBintu:
 
     # -- BintuClient interface ------------------------------------------
 
-    def list_streams(self, tags=None, quantity=None, state=None):
+    def list_streams(self, tags=None, quantity=None, state=None, brief=False):
         with self.lock:
             self.calls.append(('GET', 'list', tuple(tags or ()), quantity))
             for tag in tags or []:
@@ -93,7 +94,8 @@ class FakeBintu:
             limit = quantity or 50
             if self.quantity_cap:
                 limit = min(limit, self.quantity_cap)
-            return [dict(s) for s in found[:limit]]
+            found = [dict(s) for s in found[:limit]]
+            return json.loads(json.dumps(found), object_hook=_brief) if brief else found
 
     def get_stream(self, stream_id):
         with self.lock:

@@ -93,6 +93,16 @@ def test_list_shapes_are_accepted(payload):
     assert unwrap_list(payload) == [{'id': 'a'}]
 
 
+def test_brief_listing_keeps_only_what_identifies_a_stream():
+    stream = dict(id='p1', streamgroup='p1', state='live', created_at='t', tags=['name:a'], type='low-latency',
+                  ingest=dict(rtmp=dict(url='rtmp://in', streamname='s')),
+                  playout=dict(h5live=[dict(index=0, id='p1', streamname='s')]))
+    client, dummy, dummy2 = make_client([FakeResponse(200, {'data': [stream], 'count': 1})] * 2)
+    brief = client.list_streams(brief=True)
+    assert brief == [dict(id='p1', streamgroup='p1', state='live', created_at='t', tags=['name:a'], _brief=True)]
+    assert client.list_streams() == [stream]
+
+
 def test_unexpected_list_shape_is_an_error():
     client, dummy, dummy2 = make_client([FakeResponse(200, {'weird': True})])
     with pytest.raises(BintuApiError) as exc:

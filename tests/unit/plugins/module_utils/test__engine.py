@@ -388,6 +388,19 @@ def test_bulk_race_resolution_uses_the_verification_listing():
     assert len(fake.named('s00')) == 1
     assert results[0]['id'] == fake.other_id
     assert results[0]['action'] == 'updated'
+    # the verification listing is brief: the kept stream is fetched whole, so the result has its URLs
+    assert ('GET', fake.other_id) in fake.calls
+    assert results[0]['stream']['ingest']['streamname'] == 'ORG01-%s' % fake.other_id
+
+
+def test_bulk_create_reports_the_create_answer_without_fetching_it_again():
+    fake = FakeBintu()
+    results = run_bulk(fake, streams=streams(2))
+    assert [c[0] for c in fake.calls].count('GET') == 1 + 2 + 1  # listing, lookups, verification listing
+    for result in results:
+        assert result['action'] == 'created' and 'created' not in result and 'steps' not in result
+        assert result['stream']['ingest']['streamname'] == 'ORG01-%s' % result['id']
+        assert [t['profile'] for t in result['stream']['transcodes']] == [HD]
 
 
 # -- info -----------------------------------------------------------------------

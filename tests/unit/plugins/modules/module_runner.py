@@ -41,13 +41,16 @@ class RequestRecorder:
         self.calls = []
         self.answers = list(answers or [])
 
-    def __call__(self, method, path, params=None, body=None):
+    def __call__(self, method, path, params=None, body=None, object_hook=None):
         self.calls.append((method, path, params, body))
         if not self.answers:
             raise AssertionError('unexpected request %s %s' % (method, path))
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):
             raise answer
+        if object_hook is not None:
+            # parsed the way the client parses an answer with an object_hook
+            answer = json.loads(json.dumps(answer), object_hook=object_hook)
         return answer
 
 
