@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._api import BRIEF_MARK, BintuApiError, BintuOutcomeUnknown
 from ansible_collections.nanocosmos.bintu.plugins.module_utils._streams import (
@@ -72,6 +71,7 @@ class Engine:
         items = list(items)
         if self.concurrency == 1 or len(items) <= 1:
             return [func(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
             return list(pool.map(func, items))
 

@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import os
 import select
 import socket
@@ -101,6 +100,7 @@ def proxy_for(scheme, host, port):
         raise InvalidUrl('the proxy %s_proxy=%s is not supported: use an http:// proxy URL' % (scheme, proxy))
     auth = None
     if parts.username is not None:
+        import base64
         pair = '%s:%s' % (unquote(parts.username), unquote(parts.password or ''))
         auth = 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
     return parts.hostname, parts.port or 8080, auth
