@@ -9,7 +9,10 @@ __metaclass__ = type
 
 import gzip
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -196,3 +199,38 @@ def test_https_goes_through_a_proxy_tunnel(server, monkeypatch):
     assert '407' in str(caught.value), 'a refused tunnel means the request was never sent'
     assert server.seen[0]['method'] == 'CONNECT' and server.seen[0]['path'] == 'bintu.example:443'
     assert server.seen[0]['headers']['Proxy-Authorization'] == 'Basic dTpwdw=='
+
+
+@pytest.fixture(scope='module')
+def certificate(tmp_path_factory):
+    if not shutil.which('openssl'):
+        pytest.skip('openssl is needed to make a test certificate')
+    where = tmp_path_factory.mktemp('tls')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+                    '-keyout', str(where / 'key.pem'), '-out', str(where / 'cert.pem')],
+                   check=True, capture_output=True)
+    return where / 'cert.pem', where / 'key.pem'
+
+
+@pytest.fixture
+def tls_server(server, certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(certificate[0]), str(certificate[1]))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.url = server.url.replace('http://', 'https://')
+    return server
+
+
+def test_self_signed_certificate_is_refused_by_default(tls_server):
+    with pytest.raises(_http.TlsError) as caught:
+        _http.Session().request('GET', tls_server.url + '/stream', timeout=5)
+    assert 'certificate' in str(caught.value).lower()
+
+
+def test_tls_without_certificate_check_keeps_the_connection(tls_server):
+    session = _http.Session()
+    session.verify = False
+    answers = [session.request('GET', tls_server.url + '/s%d' % i, timeout=5) for i in range(3)]
+    session.close()
+    assert [a.status_code for a in answers] == [200] * 3
+    assert len(set(s['port'] for s in tls_server.seen)) == 1, 'one TLS handshake for all three requests'
