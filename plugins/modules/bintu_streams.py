@@ -143,8 +143,9 @@ options:
     default: true
   recreate:
     description:
-      - Delete and create again streams whose ladder differs from O(streams[].transcodes). They get a new id and a new
-        ingest stream name. Live streams are recreated only with O(force=true).
+      - Delete and create again streams whose ladder differs from the desired one (O(streams[].ladder) or
+        O(streams[].transcodes)). They get a new id and a new ingest stream name. Live streams are recreated only with
+        O(force=true).
     type: bool
     default: false
   force:
