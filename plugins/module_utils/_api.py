@@ -425,9 +425,10 @@ class BintuClient:
                 response = self._session().request(method, url, params=params, data=data, timeout=self.timeout,
                                                    allow_redirects=False)
             except InvalidUrl as exc:
-                raise self._error(BintuApiError, message='invalid api_url: %s' % exc, method=method, path=path,
-                                  hint='set api_url to an http(s) URL such as %s (and any proxy in http_proxy / '
-                                       'https_proxy to an http:// URL)' % DEFAULT_API_URL)
+                raise self._error(BintuApiError, message='cannot send the request: %s' % exc, method=method,
+                                  path=path, hint='set api_url to an http(s) URL such as %s, and a proxy in '
+                                                  'https_proxy / http_proxy / all_proxy to an http:// URL'
+                                                  % DEFAULT_API_URL)
             except TlsError as exc:
                 raise self._transport_error(exc, method, path, attempt + 1)
             except TransportError as exc:

@@ -74,6 +74,19 @@ def test_token_header_and_certificate_setting():
     assert session.calls[0]['timeout'] == 4.5
 
 
+def test_unsupported_proxy_fails_without_retrying_and_says_what_to_set(monkeypatch):
+    monkeypatch.setenv('https_proxy', 'socks5://proxy.local:1080')
+    monkeypatch.delenv('no_proxy', raising=False)
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    sleeps = []
+    client = BintuClient(api_url='https://bintu.test', api_key=KEY, sleep=sleeps.append)
+    with pytest.raises(BintuApiError) as exc:
+        client.list_streams()
+    text = str(exc.value)
+    assert 'socks5://proxy.local:1080 is not supported' in text and 'http:// URL' in text
+    assert sleeps == [] and client.request_count == 1
+
+
 def test_list_query_parameters():
     client, session, dummy = make_client([FakeResponse(200, [])])
     client.list_streams(tags=['name:a b', 'event:x'], quantity=1000, state='live')
