@@ -120,8 +120,6 @@ def render_markdown(sheet):
             'Live streams of event `%s` (tag `%s`): what each' % (event, sheet['scope_tag']),
             'encoder publishes to, and where players read from. Keep this sheet private: an ingest stream name is',
             'all it takes to publish to the stream.'])
-    if sheet['check_mode']:
-        out.extend(['', '**Check mode:** nothing was changed; streams still to be created have no URLs yet.'])
     out.extend(['', '## Run summary', ''])
     out.extend(_table(['Streams', 'Created', 'Updated', 'Unchanged', 'Recreated', 'Deleted', 'Kept live', 'Failed'],
                       ['--------:', '--------:', '--------:', '----------:', '----------:', '--------:',
@@ -155,7 +153,7 @@ def render_markdown(sheet):
                                   [[str(p['index']), _rendition_label(p), _cell(p['h5live_streamname']),
                                     _cell(p['h5live_websocket']), _cell(p['hls_url'])] for p in r['renditions']]))
             else:
-                out.append('No playback URLs yet%s.' % (' (check mode)' if sheet['check_mode'] else ''))
+                out.append('No playback URLs yet.')
     failed = [r for r in rows if r['action'] == 'failed']
     if failed:
         out.extend(['', '## Failed', ''])
@@ -189,9 +187,9 @@ def render_json(sheet):
 RENDER = dict(markdown=render_markdown, csv=render_csv, json=render_json)
 
 
-def build_sheet(event, state, scope_tags, check_mode, summary, rows):
-    return dict(event=event, state=state, scope_tag=', '.join(scope_tags), check_mode=bool(check_mode),
-                summary=summary, streams=rows)
+def build_sheet(event, state, scope_tags, summary, rows):
+    """The whole sheet (what the JSON format holds). It is only written by runs that are not in check mode."""
+    return dict(event=event, state=state, scope_tag=', '.join(scope_tags), summary=summary, streams=rows)
 
 
 def sheet_paths(directory, name, formats):

@@ -200,8 +200,7 @@ def _handoff(module, scope_tags, desired_list, results, summary):
         return dict(written=False, files=[path for dummy, path in paths])
     rows = sheet_rows(results, labels=dict((d['name'], d['ladder']) for d in desired_list),
                       ladders=module.params['ladders'])
-    sheet = build_sheet(options['title'] or ', '.join(scope_tags), module.params['state'], scope_tags,
-                        module.check_mode, summary, rows)
+    sheet = build_sheet(options['title'] or ', '.join(scope_tags), module.params['state'], scope_tags, summary, rows)
     try:
         files = write_sheet(sheet, options['dir'], options['name'], options['formats'])
     except (IOError, OSError) as exc:

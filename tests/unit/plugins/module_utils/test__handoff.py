@@ -31,7 +31,7 @@ def _result(name, action, obj=None, msg=None):
 def _sheet(results, state='present', labels=None, ladders=None):
     rows = _handoff.sheet_rows(results, labels=labels, ladders=ladders)
     summary = dict(total=len(results), created=1, failed=1)
-    return _handoff.build_sheet('ev', state, ['event:ev'], False, summary, rows)
+    return _handoff.build_sheet('ev', state, ['event:ev'], summary, rows)
 
 
 def test_ladder_label_matches_profile_names_in_name_order():
@@ -58,6 +58,7 @@ def test_rows_are_sorted_and_failed_streams_keep_their_reason():
     # a pipe in a value cannot break the table
     assert "- **a**: stream 'a': bad \\| worse" in markdown
     assert '| a | - | - | failed | - | - |' in markdown
+    assert '### a\n\nLadder - (passthrough only).\n\nNo playback URLs yet.\n' in markdown
     assert markdown.endswith('A re-run retries the failed streams; the others are already converged.\n')
 
 
