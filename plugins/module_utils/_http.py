@@ -103,7 +103,7 @@ def proxy_for(scheme, host, port):
         import base64
         pair = '%s:%s' % (unquote(parts.username), unquote(parts.password or ''))
         auth = 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
-    return parts.hostname, parts.port or 8080, auth
+    return parts.hostname, parts.port or 80, auth
 
 
 def _dropped(sock):
