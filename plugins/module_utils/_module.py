@@ -163,7 +163,7 @@ def run_streams_module():
     public = [_public(r, module.no_log) for r in results]
     output = dict(changed=any(r['action'] in CHANGING for r in results), results=public, summary=summary)
     if params['handoff']:
-        output['handoff'] = _handoff(module, scope_tags, desired_list, public, summary)
+        output['handoff'] = _handoff(module, scope_tags, desired_list, output)
     if module._diff:
         before, after = {}, {}
         for result in results:
@@ -185,8 +185,8 @@ def run_streams_module():
     module.exit_json(**output)
 
 
-def _handoff(module, scope_tags, desired_list, results, summary):
-    """Write the hand-off sheet (not in check mode). Returns the paths of its files."""
+def _handoff(module, scope_tags, desired_list, output):
+    """Write the hand-off sheet of a run's output (not in check mode). Returns the paths of its files."""
     from ansible_collections.nanocosmos.bintu.plugins.module_utils._handoff import (
         build_sheet,
         sheet_paths,
@@ -198,15 +198,15 @@ def _handoff(module, scope_tags, desired_list, results, summary):
     paths = sheet_paths(options['dir'], options['name'], options['formats'])
     if module.check_mode:
         return dict(written=False, files=[path for dummy, path in paths])
-    rows = sheet_rows(results, labels=dict((d['name'], d['ladder']) for d in desired_list),
+    rows = sheet_rows(output['results'], labels=dict((d['name'], d['ladder']) for d in desired_list),
                       ladders=module.params['ladders'])
-    sheet = build_sheet(options['title'] or ', '.join(scope_tags), module.params['state'], scope_tags, summary, rows)
+    sheet = build_sheet(options['title'] or ', '.join(scope_tags), module.params['state'], scope_tags,
+                        output['summary'], rows)
     try:
         files = write_sheet(sheet, options['dir'], options['name'], options['formats'])
     except (IOError, OSError) as exc:
         module.fail_json(msg='the streams were converged, but the hand-off sheet could not be written to %s: %s. '
-                             'Fix handoff.dir (or its permissions) and re-run' % (options['dir'], exc),
-                         changed=any(r['action'] in CHANGING for r in results), results=results, summary=summary)
+                             'Fix handoff.dir (or its permissions) and re-run' % (options['dir'], exc), **output)
     return dict(written=True, files=files)
 
 

@@ -216,7 +216,6 @@ def desired_streams(params):
         try:
             tags = check_tags(entry.get('tags'), where='%s.tags' % label)
             ladder, transcodes = _ladder_of(entry, ladders, label)
-            transcodes = check_transcodes(transcodes, where='%s.transcodes' % label)
         except BintuInputError as exc:
             raise BintuInputError("stream '%s': %s" % (name, exc)) from exc
         result.append(dict(
@@ -235,22 +234,26 @@ def desired_streams(params):
 
 
 def check_ladders(ladders):
-    """Validate named ladders: {name: [profile, ...]}. Returns them as given (an empty dict for None)."""
+    """Validate named ladders: {name: [profile, ...]}. Returns {name: checked ladder} ({} for None)."""
     if ladders is None:
         return {}
     if not isinstance(ladders, dict):
         raise BintuInputError('ladders must map ladder names to lists of profiles, for example '
                               '{sd: [vtrans2-852x480x800x25, vtrans2-640x360x400x25], passthrough: []}')
+    checked = {}
     for name in sorted(ladders, key=str):
-        check_transcodes(ladders[name] if ladders[name] is not None else [], where='ladders.%s' % name)
-    return dict((str(name), ladders[name] or []) for name in ladders)
+        profiles = [] if ladders[name] is None else ladders[name]
+        checked[str(name)] = check_transcodes(profiles, where='ladders.%s' % name)
+    return checked
 
 
 def _ladder_of(entry, ladders, label):
-    """(ladder label, transcodes) of a streams entry: a named ladder, or 'custom' for its own transcodes."""
+    """(ladder label, checked transcodes) of a streams entry: a named ladder, or 'custom' for its own."""
     ladder, transcodes = entry.get('ladder'), entry.get('transcodes')
     if ladder is None:
-        return ('passthrough', []) if transcodes is None else ('custom', transcodes)
+        if transcodes is None:
+            return 'passthrough', []
+        return 'custom', check_transcodes(transcodes, where='%s.transcodes' % label)
     if transcodes is not None:
         raise BintuInputError("%s sets both ladder and transcodes: set one of them ('ladder' names one of "
                               "ladders, 'transcodes' lists profiles)" % label)
